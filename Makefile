@@ -1,0 +1,37 @@
+# Set-up is part of every target: a fresh machine needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := out/demo
+WORKERS ?= 2
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# The CPU wheel of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m corpus sample $(DEMO)/raw --size small
+	$(BIN)/python -m corpus ingest $(DEMO)/raw/t2i $(DEMO)/raw/t2i_jsonl/metadata.jsonl \
+		$(DEMO)/raw/edits/edits.jsonl $(DEMO)/raw/vqa/conversations.json \
+		--out $(DEMO)/shapes --workers $(WORKERS) --verify decode
+	$(BIN)/python -m corpus validate $(DEMO)/shapes
+	$(BIN)/python -m corpus stats $(DEMO)/shapes
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) out *.egg-info

@@ -1,0 +1,156 @@
+"""One unit of ingest work: a chunk of raw records in, complete shards and rejections out.
+
+A chunk is written into shards named `CHUNK-PART` (parts split by layout and size). It counts
+as done only once its marker exists; a rerun deletes whatever an interrupted attempt left with
+that chunk's prefix and redoes it, so retries are idempotent.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corpus.ingest.build import BuildOptions, build
+from corpus.ingest.records import RawRecord
+from corpus.shards import ShardWriter, layout
+
+REJECTS_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("origin", pa.string()),
+        ("task", pa.string()),
+        ("stage", pa.string()),
+        ("reason", pa.string()),
+        ("chunk", pa.int64()),
+    ]
+)
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class ChunkTask:
+    index: int
+    records: list[RawRecord]
+    options: BuildOptions
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    index: int
+    read: int
+    kept: int
+    rejected: int
+    shards: list[str]
+
+
+def chunk_prefix(index: int) -> str:
+    return f"{index:06d}"
+
+
+def marker_path(work: Path, index: int) -> Path:
+    return work / "chunks" / f"{chunk_prefix(index)}.json"
+
+
+def rejects_path(work: Path, index: int) -> Path:
+    return work / "rejects" / f"{chunk_prefix(index)}.parquet"
+
+
+class ShardRouter:
+    """Routes samples to one open shard per layout, starting a new part past the size cap."""
+
+    def __init__(self, shards_dir: Path, prefix: str, shard_format: str, max_bytes: int):
+        self.shards_dir, self.prefix = shards_dir, prefix
+        self.shard_format, self.max_bytes = shard_format, max_bytes
+        self.open: dict[tuple[str, ...], ShardWriter] = {}
+        self.names: list[str] = []
+
+    def add(self, sample) -> None:
+        key = layout(sample, self.shard_format)
+        writer = self.open.get(key)
+        if writer is None:
+            name = f"{self.prefix}-{len(self.names):03d}"
+            writer = self.open[key] = ShardWriter(self.shards_dir, name, self.shard_format)
+            self.names.append(name)
+        writer.add(sample)
+        if writer.nbytes >= self.max_bytes:
+            writer.commit()
+            del self.open[key]
+
+    def commit_all(self) -> list[str]:
+        for writer in self.open.values():
+            writer.commit()
+        self.open.clear()
+        return self.names
+
+
+def clear_chunk(shards_dir: Path, index: int) -> None:
+    """Remove every file an interrupted attempt at this chunk may have left."""
+    prefix = chunk_prefix(index)
+    for pattern in (f"{prefix}-*", f".{prefix}-*"):
+        for path in shards_dir.glob(pattern):
+            path.unlink()
+
+
+def process_chunk(
+    task: ChunkTask, shards_dir: Path, work: Path, shard_format: str, max_bytes: int
+) -> ChunkResult:
+    clear_chunk(shards_dir, task.index)
+    router = ShardRouter(shards_dir, chunk_prefix(task.index), shard_format, max_bytes)
+    rejects = []
+    for record in task.records:
+        result = build(record, task.options)
+        if isinstance(result, str):
+            rejects.append(_reject_row(task, record, result))
+        else:
+            router.add(result)
+    shards = router.commit_all()
+    _write_atomic_parquet(
+        pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA), rejects_path(work, task.index)
+    )
+    result = ChunkResult(
+        task.index, len(task.records), len(task.records) - len(rejects), len(rejects), shards
+    )
+    marker = marker_path(work, task.index)
+    tmp = marker.with_name(f".{marker.name}.tmp")
+    tmp.write_text(json.dumps(result.__dict__) + "\n")
+    os.replace(tmp, marker)
+    return result
+
+
+def _reject_row(task: ChunkTask, record: RawRecord, reason: str) -> dict:
+    return {
+        "source": task.options.source,
+        "origin": record.origin,
+        "task": record.task,
+        "stage": "ingest",
+        "reason": reason,
+        "chunk": task.index,
+    }
+
+
+def _write_atomic_parquet(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def load_result(work: Path, index: int) -> ChunkResult | None:
+    marker = marker_path(work, index)
+    return ChunkResult(**json.loads(marker.read_text())) if marker.exists() else None
+
+
+def die_with_parent() -> None:
+    """Worker initializer: on Linux, die when the ingest process dies (e.g. SIGKILL), so an
+    orphaned worker never writes into a directory a resumed run is using."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass

@@ -1,0 +1,196 @@
+"""The ingest driver: stream raw records into chunks, run chunks on workers, finish the dataset.
+
+Records are enumerated lazily in the main process and grouped into chunks of `shard_samples`;
+at most two chunks per worker are in flight, so memory stays bounded however large the input.
+Chunks with a marker from an earlier attempt are skipped; the rest are (re)done; the manifest,
+rejects table and dataset.json are rebuilt from the markers at the end. The same inputs and
+options therefore always produce the same dataset, interrupted or not.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from corpus.dataset import lineage, write_atomic, write_dataset_json, write_manifest
+from corpus.images import DEFAULT_MAX_PIXELS
+from corpus.ingest import readers
+from corpus.ingest.build import BuildOptions
+from corpus.ingest.chunks import (
+    REJECTS_SCHEMA,
+    ChunkResult,
+    ChunkTask,
+    die_with_parent,
+    load_result,
+    process_chunk,
+    rejects_path,
+)
+from corpus.schema import source_name
+
+WORK_DIR = ".ingest"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One input path, how to read it and the source name its keys get."""
+
+    path: Path
+    format: str = "auto"
+    task: str | None = None
+    name: str | None = None
+
+    @property
+    def source(self) -> str:
+        return source_name(self.name or self.path.stem)
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    out: Path
+    shard_format: str = "webdataset"
+    shard_samples: int = 5000  # input records per chunk, i.e. per unit of work
+    shard_bytes: int = 1_000_000_000  # a shard part closes past this size
+    workers: int = 1
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    verify: str = "header"
+    reencode: str = "never"
+    progress: bool = True
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    kept: int = 0
+    rejected: int = 0
+    chunks: int = 0
+    skipped_chunks: int = 0
+    shards: list[str] = field(default_factory=list)
+
+
+def ingest(sources: list[SourceSpec], cfg: IngestConfig) -> IngestSummary:
+    """Ingest raw inputs into the dataset directory `cfg.out` (resuming if it was started)."""
+    work = cfg.out / WORK_DIR
+    for d in (cfg.out / "shards", work / "chunks", work / "rejects"):
+        d.mkdir(parents=True, exist_ok=True)
+    with open(work / "lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"{cfg.out}: another ingest is writing here") from None
+        _check_same_run(work, sources, cfg)
+        summary = _run_chunks(_chunk_tasks(sources, cfg), cfg, work)
+        _finish(cfg, work, sources, summary)
+    return summary
+
+
+def _check_same_run(work: Path, sources: list[SourceSpec], cfg: IngestConfig) -> None:
+    """Resuming is only exact with the same inputs and options; refuse anything else."""
+    run = {
+        "sources": [{**asdict(s), "path": str(s.path.resolve())} for s in sources],
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "progress")},
+    }
+    path = work / "run.json"
+    if path.exists():
+        before = json.loads(path.read_text())
+        if before != json.loads(json.dumps(run)):
+            raise RuntimeError(
+                f"{cfg.out} holds an ingest started with other inputs or options "
+                f"(see {path}); use a new --out or delete it"
+            )
+    else:
+        path.write_text(json.dumps(run, indent=2) + "\n")
+
+
+def _chunk_tasks(sources: list[SourceSpec], cfg: IngestConfig) -> Iterator[ChunkTask]:
+    index = 0
+    for spec in sources:
+        options = BuildOptions(spec.source, cfg.max_pixels, cfg.verify, cfg.reencode)
+        records = readers.read(spec.path, spec.format, spec.task)
+        while chunk := list(islice(records, cfg.shard_samples)):
+            yield ChunkTask(index, chunk, options)
+            index += 1
+
+
+def _run_chunks(tasks: Iterator[ChunkTask], cfg: IngestConfig, work: Path) -> IngestSummary:
+    summary = IngestSummary()
+    bar = tqdm(desc="ingest", unit=" samples", disable=not cfg.progress)
+    args = (cfg.out / "shards", work, cfg.shard_format, cfg.shard_bytes)
+
+    def account(result: ChunkResult, skipped: bool) -> None:
+        summary.read += result.read
+        summary.kept += result.kept
+        summary.rejected += result.rejected
+        summary.chunks += 1
+        summary.skipped_chunks += skipped
+        bar.update(result.read)
+        bar.set_postfix(kept=summary.kept, rejected=summary.rejected)
+
+    pending = (t for t in tasks if not _skip(t, work, account))
+    if cfg.workers <= 1:
+        for task in pending:
+            account(process_chunk(task, *args), False)
+    else:
+        _run_parallel(pending, cfg.workers, args, account)
+    bar.close()
+    return summary
+
+
+def _skip(task: ChunkTask, work: Path, account) -> bool:
+    done = load_result(work, task.index)
+    if done is not None:
+        account(done, True)
+    return done is not None
+
+
+def _run_parallel(tasks: Iterator[ChunkTask], workers: int, args: tuple, account) -> None:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
+        in_flight: set[Future] = set()
+        for task in tasks:
+            in_flight.add(pool.submit(process_chunk, task, *args))
+            if len(in_flight) >= 2 * workers:
+                in_flight = _drain(in_flight, account, FIRST_COMPLETED)
+        _drain(in_flight, account, None)
+
+
+def _drain(in_flight: set[Future], account, return_when) -> set[Future]:
+    done, rest = wait(in_flight, return_when=return_when or "ALL_COMPLETED")
+    for future in done:
+        account(future.result(), False)
+    return rest
+
+
+def _finish(cfg: IngestConfig, work: Path, sources: list[SourceSpec], s: IngestSummary) -> None:
+    manifest = write_manifest(cfg.out)
+    rejects = [pq.read_table(rejects_path(work, i)) for i in range(s.chunks)]
+    write_atomic(
+        pa.concat_tables(rejects) if rejects else REJECTS_SCHEMA.empty_table(),
+        cfg.out / "rejects.parquet",
+    )
+    s.shards = sorted({row for row in manifest.column("shard").to_pylist()})
+    if manifest.num_rows != s.kept:
+        raise RuntimeError(
+            f"{cfg.out}: manifest has {manifest.num_rows} rows, chunks kept {s.kept}"
+        )
+    write_dataset_json(
+        cfg.out,
+        manifest,
+        lineage(
+            "corpus ingest",
+            sources=[
+                {"path": str(x.path), "format": x.format, "source": x.source} for x in sources
+            ],
+        ),
+        shard_format=cfg.shard_format,
+        inputs={"read": s.read, "kept": s.kept, "rejected": s.rejected},
+    )

@@ -1,0 +1,341 @@
+"""Shard files: WebDataset tars or Arrow tables, each with a Parquet sidecar and a done marker.
+
+A shard `NAME` is three files in `shards/`: the data (`NAME.tar` or `NAME.arrow`), the sidecar
+`NAME.parquet` (one row per sample: metadata, image sizes, byte offset and size in the data
+file) and `NAME.done`. The data and sidecar are written under temporary names and renamed;
+`NAME.done` is written last, so a shard without it does not exist for any reader.
+
+Tar layout (what `webdataset` and Hugging Face `datasets` read without our code):
+`KEY.json` holds every non-image field, `KEY.<role>.<ext>` each image's original bytes, members
+of one sample adjacent and in a fixed order. Every sample in one shard has the same member set
+(the writer routes samples to shards by layout), because HF infers columns from the first
+samples of a shard.
+
+Arrow layout (Hugging Face `datasets` Image features): columns `__key__`, `task`, `text`,
+`json` and one `Image` column per role; the sidecar offset is the row index.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc
+import pyarrow.parquet as pq
+
+from corpus.schema import Sample
+
+SHARD_FORMATS = ("webdataset", "arrow")
+DATA_SUFFIX = {"webdataset": ".tar", "arrow": ".arrow"}
+TAR_BLOCK = 512
+# Fixed member metadata so the same samples always give byte-identical tars.
+MEMBER_MTIME = 946684800  # 2000-01-01: some tar tools warn on mtime 0
+MEMBER_MODE = 0o444
+
+SIDECAR_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("task", pa.string()),
+        ("lang", pa.string()),
+        ("source", pa.string()),
+        ("license", pa.string()),
+        ("origin", pa.string()),
+        ("text", pa.string()),
+        ("text_chars", pa.int32()),
+        ("n_turns", pa.int32()),
+        ("group_id", pa.string()),
+        ("direction", pa.string()),
+        ("parent_id", pa.string()),
+        ("edit_type", pa.string()),
+        ("n_images", pa.int32()),
+        ("image_roles", pa.list_(pa.string())),
+        ("image_formats", pa.list_(pa.string())),
+        ("image_widths", pa.list_(pa.int32())),
+        ("image_heights", pa.list_(pa.int32())),
+        ("image_bytes", pa.list_(pa.int64())),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("min_side", pa.int32()),
+        ("max_side", pa.int32()),
+        ("pixels", pa.int64()),
+        ("shard", pa.string()),
+        ("offset", pa.int64()),
+        ("size", pa.int64()),
+    ]
+)
+
+
+class ShardError(ValueError):
+    """A shard is unreadable or inconsistent; the message names the shard and key."""
+
+
+def member_names(sample: Sample) -> list[tuple[str, bytes]]:
+    """The tar members of one sample, in their fixed order: JSON first, then images by role."""
+    meta = json.dumps(sample.metadata(), ensure_ascii=False, sort_keys=True).encode()
+    members = [(f"{sample.id}.json", meta)]
+    members += [(f"{sample.id}.{img.role}.{img.format}", img.data) for img in sample.images]
+    return members
+
+
+def layout(sample: Sample, shard_format: str) -> tuple[str, ...]:
+    """What must be equal for two samples to share a shard (their member or column set)."""
+    if shard_format == "webdataset":
+        return (sample.task, *(f"{img.role}.{img.format}" for img in sample.images))
+    return (sample.task, *(img.role for img in sample.images))
+
+
+def sidecar_row(sample: Sample, shard: str, offset: int, size: int) -> dict[str, Any]:
+    """The sample's sidecar/manifest row: the columns `corpus select` and training query."""
+    imgs = sample.images
+    primary = next((i for i in imgs if i.role == "target"), imgs[0] if imgs else None)
+    pair = sample.pair
+    text = sample.text()
+    return {
+        "id": sample.id,
+        "task": sample.task,
+        "lang": sample.lang,
+        "source": sample.source,
+        "license": sample.license,
+        "origin": sample.origin,
+        "text": text,
+        "text_chars": len(text),
+        "n_turns": len(sample.messages or []),
+        "group_id": pair.group_id if pair else None,
+        "direction": pair.direction if pair else None,
+        "parent_id": pair.parent_id if pair else None,
+        "edit_type": pair.edit_type if pair else None,
+        "n_images": len(imgs),
+        "image_roles": [i.role for i in imgs],
+        "image_formats": [i.format for i in imgs],
+        "image_widths": [i.width for i in imgs],
+        "image_heights": [i.height for i in imgs],
+        "image_bytes": [len(i.data) for i in imgs],
+        "width": primary.width if primary else None,
+        "height": primary.height if primary else None,
+        "min_side": min((min(i.width, i.height) for i in imgs), default=None),
+        "max_side": max((max(i.width, i.height) for i in imgs), default=None),
+        "pixels": sum(i.width * i.height for i in imgs),
+        "shard": shard,
+        "offset": offset,
+        "size": size,
+    }
+
+
+@dataclass
+class ShardWriter:
+    """Writes one shard under temporary names; `commit()` renames it into place."""
+
+    directory: Path
+    name: str
+    shard_format: str = "webdataset"
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    nbytes: int = 0
+
+    def __post_init__(self) -> None:
+        if self.shard_format not in SHARD_FORMATS:
+            raise ValueError(f"unknown shard format {self.shard_format!r} ({SHARD_FORMATS})")
+        self.data_path = self.directory / f"{self.name}{DATA_SUFFIX[self.shard_format]}"
+        self._tmp = self.data_path.with_name(f".{self.data_path.name}.tmp")
+        self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
+        self._tar = (
+            tarfile.open(fileobj=self._file, mode="w", format=tarfile.GNU_FORMAT)
+            if self.shard_format == "webdataset"
+            else None
+        )
+        self._arrow_rows: list[Sample] = []
+
+    def add(self, sample: Sample) -> None:
+        if self.shard_format == "webdataset":
+            offset, size = self._add_tar(sample)
+        else:
+            offset, size = len(self._arrow_rows), sum(len(d) for _, d in member_names(sample))
+            self._arrow_rows.append(sample)
+        self.nbytes += size
+        self.rows.append(sidecar_row(sample, self.name, offset, size))
+
+    def _add_tar(self, sample: Sample) -> tuple[int, int]:
+        start = self._file.tell()
+        for name, data in member_names(sample):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), MEMBER_MTIME, MEMBER_MODE
+            self._tar.addfile(info, io.BytesIO(data))
+        return start, self._file.tell() - start
+
+    def commit(self) -> None:
+        """Finish the data file and sidecar, rename both into place, then write the marker."""
+        if self._tar is not None:
+            self._tar.close()
+        else:
+            _write_arrow(self._file, self._arrow_rows)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        sidecar = self.directory / f"{self.name}.parquet"
+        sidecar_tmp = sidecar.with_name(f".{sidecar.name}.tmp")
+        pq.write_table(pa.Table.from_pylist(self.rows, schema=SIDECAR_SCHEMA), sidecar_tmp)
+        os.replace(self._tmp, self.data_path)
+        os.replace(sidecar_tmp, sidecar)
+        done = self.directory / f"{self.name}.done"
+        done.write_text(json.dumps({"samples": len(self.rows), "bytes": self.nbytes}) + "\n")
+
+
+def _arrow_schema(roles: list[str]) -> pa.Schema:
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    features = {
+        c: {"dtype": "string", "_type": "Value"} for c in ("__key__", "task", "text", "json")
+    }
+    features.update({r: {"_type": "Image"} for r in roles})
+    hf_meta = json.dumps({"info": {"features": features}})
+    fields = [(c, pa.string()) for c in ("__key__", "task", "text", "json")]
+    fields += [(r, image) for r in roles]
+    return pa.schema(fields, metadata={"huggingface": hf_meta})
+
+
+def _write_arrow(file: io.BufferedWriter, samples: list[Sample]) -> None:
+    roles = [img.role for img in samples[0].images] if samples else []
+    columns: dict[str, list[Any]] = {c: [] for c in ("__key__", "task", "text", "json", *roles)}
+    for s in samples:
+        columns["__key__"].append(s.id)
+        columns["task"].append(s.task)
+        columns["text"].append(s.text())
+        columns["json"].append(json.dumps(s.metadata(), ensure_ascii=False, sort_keys=True))
+        for img in s.images:
+            columns[img.role].append({"bytes": img.data, "path": f"{s.id}.{img.role}.{img.format}"})
+    table = pa.table(columns, schema=_arrow_schema(roles))
+    with pa.ipc.new_stream(file, table.schema) as stream:
+        stream.write_table(table)
+
+
+def read_tar_range(path: Path, offset: int, size: int) -> Sample:
+    """Read one sample by its byte range in a tar: only those bytes are read."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        chunk = f.read(size)
+    if len(chunk) != size:
+        raise ShardError(f"{path}: offset {offset} size {size} runs past the end of the shard")
+    return _sample_from_members(path, _tar_members(io.BytesIO(chunk), path))
+
+
+def _tar_members(fileobj: io.IOBase, path: Path) -> Iterator[tuple[str, bytes]]:
+    try:
+        with tarfile.open(fileobj=fileobj, mode="r:") as tar:
+            for info in tar:
+                if not info.isfile():
+                    raise ShardError(f"{path}: member {info.name!r} is not a regular file")
+                yield info.name, tar.extractfile(info).read()
+    except tarfile.TarError as e:
+        raise ShardError(f"{path}: unreadable tar ({e})") from None
+
+
+def _split_member(name: str) -> tuple[str, str]:
+    """WebDataset's rule: the key is the basename up to its first dot."""
+    base = name.rsplit("/", 1)[-1]
+    key, _, field_name = base.partition(".")
+    return key, field_name
+
+
+def _sample_from_members(path: Path, members: Iterator[tuple[str, bytes]]) -> Sample:
+    samples = list(iter_tar_groups(path, members))
+    if len(samples) != 1:
+        raise ShardError(f"{path}: expected one sample in the byte range, found {len(samples)}")
+    return samples[0]
+
+
+def iter_tar_groups(path: Path, members: Iterator[tuple[str, bytes]]) -> Iterator[Sample]:
+    """Group consecutive members by key into samples (raises if a key reappears later)."""
+    seen: set[str] = set()
+    key, fields = None, {}
+    for name, data in members:
+        k, f = _split_member(name)
+        if k != key:
+            if key is not None:
+                yield _build(path, key, fields)
+            if k in seen:
+                raise ShardError(f"{path}: key {k}: members are not adjacent")
+            seen.add(k)
+            key, fields = k, {}
+        fields[f] = data
+    if key is not None:
+        yield _build(path, key, fields)
+
+
+def _build(path: Path, key: str, fields: dict[str, bytes]) -> Sample:
+    if "json" not in fields:
+        raise ShardError(f"{path}: key {key}: no {key}.json member")
+    try:
+        meta = json.loads(fields["json"])
+    except json.JSONDecodeError as e:
+        raise ShardError(f"{path}: key {key}: invalid JSON ({e})") from None
+    if meta.get("id") != key:
+        raise ShardError(f"{path}: key {key}: JSON id {meta.get('id')!r} differs from member key")
+    images = {f.split(".", 1)[0]: d for f, d in fields.items() if f != "json"}
+    try:
+        return Sample.from_metadata(meta, images)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ShardError(f"{path}: key {key}: {e}") from None
+
+
+def iter_tar(path: Path) -> Iterator[Sample]:
+    """Every sample of a tar shard, in order."""
+    with open(path, "rb") as f:
+        yield from iter_tar_groups(path, _tar_members(f, path))
+
+
+def read_arrow_table(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).read_all()
+
+
+def _arrow_row_sample(path: Path, row: dict[str, Any]) -> Sample:
+    meta = json.loads(row["json"])
+    images = {h["role"]: row[h["role"]]["bytes"] for h in meta["images"]}
+    if meta.get("id") != row["__key__"]:
+        raise ShardError(f"{path}: key {row['__key__']}: JSON id differs from __key__")
+    return Sample.from_metadata(meta, images)
+
+
+def read_arrow_row(path: Path, index: int) -> Sample:
+    """One sample of an Arrow shard by row index (memory-mapped: only that row is touched)."""
+    table = read_arrow_table(path)
+    if not 0 <= index < table.num_rows:
+        raise ShardError(f"{path}: row {index} out of range ({table.num_rows} rows)")
+    return _arrow_row_sample(path, table.slice(index, 1).to_pylist()[0])
+
+
+def iter_arrow(path: Path) -> Iterator[Sample]:
+    table = read_arrow_table(path)
+    for batch in table.to_batches(max_chunksize=64):
+        for row in batch.to_pylist():
+            yield _arrow_row_sample(path, row)
+
+
+def data_path(shards_dir: Path, name: str) -> Path:
+    """The data file of a complete shard, whichever format it is in."""
+    for suffix in DATA_SUFFIX.values():
+        p = shards_dir / f"{name}{suffix}"
+        if p.exists():
+            return p
+    raise ShardError(f"{shards_dir}/{name}: shard data file missing")
+
+
+def iter_shard(path: Path) -> Iterator[Sample]:
+    return iter_tar(path) if path.suffix == ".tar" else iter_arrow(path)
+
+
+def read_sample(path: Path, offset: int, size: int) -> Sample:
+    """One sample from a shard data file by its sidecar offset and size."""
+    if path.suffix == ".tar":
+        return read_tar_range(path, offset, size)
+    return read_arrow_row(path, offset)
+
+
+def complete_shards(shards_dir: Path) -> list[str]:
+    """Names of the shards whose done marker exists, sorted."""
+    return sorted(p.stem for p in shards_dir.glob("*.done"))
