@@ -22,7 +22,8 @@ typical use:
   python -m corpus ingest raw/t2i raw/edits/edits.jsonl --out data/shapes --workers 2
   python -m corpus validate data/shapes
   python -m corpus stats data/shapes
-  python -m corpus select data/shapes --where "task = 'it2i' AND min_side >= 256" --out edits.parquet
+  python -m corpus select data/shapes --where "task = 'it2i' AND min_side >= 256" \\
+      --out edits.parquet
 """
 
 

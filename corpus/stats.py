@@ -34,8 +34,10 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
         "by_lang": _counts(lf, "lang"),
         "rejected": rejects.height,
         "rejected_by_kind": _reason_kinds(rejects),
-        "max_side_hist": _histogram([max(w, h) for w, h in zip(widths, heights, strict=False)], SIDE_BINS),
-        "aspect_hist": _histogram([w / h for w, h in zip(widths, heights, strict=False)], ASPECT_BINS),
+        "max_side_hist": _histogram(list(map(max, widths, heights)), SIDE_BINS),
+        "aspect_hist": _histogram(
+            [w / h for w, h in zip(widths, heights, strict=True)], ASPECT_BINS
+        ),
     }
 
 
@@ -54,7 +56,8 @@ def _reason_kinds(rejects: pl.DataFrame) -> dict[str, int]:
 
 
 def _histogram(values: list[float], edges: tuple[float, ...]) -> dict[str, int]:
-    labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(edges, edges[1:], strict=False)] + [f">={edges[-1]:g}"]
+    labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(edges, edges[1:], strict=False)]
+    labels.append(f">={edges[-1]:g}")
     counts = dict.fromkeys(labels, 0)
     for v in values:
         i = next((i for i, hi in enumerate(edges[1:]) if v < hi), len(edges) - 1)

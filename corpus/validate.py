@@ -106,7 +106,8 @@ def _sample_problems(name, sample, rows, index, first_layout, path, seen) -> Ite
     expected = sidecar_row(sample, name, row["offset"], row["size"])
     for col in CHECKED_COLUMNS:
         if row[col] != expected[col]:
-            yield f"shard {name}: key {key}: sidecar {col}={row[col]!r}, shard has {expected[col]!r}"
+            got, want = row[col], expected[col]
+            yield f"shard {name}: key {key}: sidecar {col}={got!r}, shard has {want!r}"
     if _format(path) == "webdataset":
         yield from _offset_problems(name, key, path, row)
 

@@ -22,6 +22,8 @@ def read(src: Path, task: str | None = None) -> Iterator[RawRecord]:
             ds = ds.cast_column(name, datasets.Image(decode=False))
     index = 0
     for batch in ds.iter(batch_size=HF_BATCH_ROWS):
-        for row in (dict(zip(batch, values, strict=True)) for values in zip(*batch.values(), strict=False)):
+        columns = list(batch)
+        for values in zip(*batch.values(), strict=True):
+            row = dict(zip(columns, values, strict=True))
             yield record_from_row(row, task or task_of(row), src, f"{src.name}#{index}")
             index += 1
