@@ -38,16 +38,27 @@ def _read_tar(path: Path) -> Iterator[RawRecord]:
                     yield _record(path, key, fields)
                     fields = {}
                 key = k
-                fields[ext.lower()] = tar.extractfile(info).read()
+                if _unsafe(name):
+                    fields["unsafe"] = name.encode()
+                else:
+                    fields[ext.lower()] = tar.extractfile(info).read()
     except tarfile.TarError as e:
         yield RawRecord(path.name, "t2i", error=f"{path}: unreadable tar after {key} ({e})")
     if key is not None:
         yield _record(path, key, fields)
 
 
+def _unsafe(name: str) -> bool:
+    """Absolute names or names with '..' could point outside a directory if extracted."""
+    return name.startswith("/") or ".." in name.split("/")
+
+
 def _record(path: Path, key: str, fields: dict[str, bytes]) -> RawRecord:
     origin = f"{path.name}/{key}"
     record = RawRecord(origin, "t2i")
+    if "unsafe" in fields:
+        record.error = f"{origin}: unsafe member name {fields['unsafe'].decode()!r} (not read)"
+        return record
     images = [ext for ext in fields if ext in IMAGE_EXTENSIONS]
     if len(images) != 1:
         record.error = f"{origin}: expected one image member, found {len(images)}"
