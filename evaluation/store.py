@@ -1,0 +1,172 @@
+"""The results store of DESIGN.md section 7, read by the dashboard (a stable contract).
+
+``results/RUN/BENCHMARK/`` holds ``run.json`` (what was evaluated, how, when), ``records.parquet``
+(one row per scored item), ``scores.json`` (``{"overall": x, "categories": {...}}`` with the
+official names and scales) and ``outputs/`` (generated images in the official layout).
+Nested values in records (lists, dicts) are stored as JSON strings so every benchmark's table has
+flat, polars/pyarrow-readable columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+RUN_FILE = "run.json"
+RECORDS_FILE = "records.parquet"
+SCORES_FILE = "scores.json"
+OUTPUTS_DIR = "outputs"
+# Weights files are fingerprinted by name, size and their first and last MiB: exact hashing of
+# multi-GB checkpoints would dominate a scoring run.
+FINGERPRINT_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Paths of one benchmark's results inside one run."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, out: str | Path, run: str, benchmark: str) -> RunDir:
+        root = Path(out) / run / benchmark
+        (root / OUTPUTS_DIR).mkdir(parents=True, exist_ok=True)
+        return cls(root)
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / OUTPUTS_DIR
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+
+def _write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def code_version() -> str:
+    """Git commit of the code that scored (``+dirty`` when the tree has changes), or ``unknown``."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "evaluation", "models"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a whole file (benchmark data files are small)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checkpoint_hash(path: str | Path | None) -> str | None:
+    """Fingerprint of a checkpoint folder or file: names, sizes, first and last MiB of each file."""
+    if path is None or not Path(path).exists():
+        return None
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    h = hashlib.sha256()
+    for p in files:
+        size = p.stat().st_size
+        h.update(f"{p.relative_to(root) if root.is_dir() else p.name}:{size}\n".encode())
+        with p.open("rb") as f:
+            h.update(f.read(FINGERPRINT_BYTES))
+            if size > FINGERPRINT_BYTES:
+                f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def write_run_info(
+    run_dir: RunDir,
+    *,
+    benchmark: str,
+    checkpoint: str | None,
+    data: dict[str, Any],
+    judge: dict[str, Any] | None,
+    seeds: list[int] | None,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Write ``run.json``: checkpoint + hash, benchmark + data version, judge, seeds, code, time."""
+    info = {
+        "benchmark": benchmark,
+        "checkpoint": checkpoint,
+        "checkpoint_hash": checkpoint_hash(checkpoint),
+        "data": data,
+        "judge": judge,
+        "seeds": seeds,
+        "settings": settings,
+        "code_version": code_version(),
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    _write_json_atomic(run_dir.path(RUN_FILE), info)
+    return info
+
+
+def _flatten(value: Any) -> Any:
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_records(run_dir: RunDir, rows: list[dict[str, Any]]) -> Path:
+    """Write ``records.parquet``; nested values become JSON strings, columns keep row order."""
+    flat = [{k: _flatten(v) for k, v in row.items()} for row in rows]
+    frame = pl.DataFrame(flat, infer_schema_length=None) if flat else pl.DataFrame()
+    path = run_dir.path(RECORDS_FILE)
+    tmp = path.with_name(path.name + ".tmp")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def write_scores(run_dir: RunDir, scores: dict[str, Any]) -> Path:
+    """Write ``scores.json``; it must hold ``overall`` and ``categories``."""
+    if "overall" not in scores or "categories" not in scores:
+        raise ValueError("scores need 'overall' and 'categories'")
+    path = run_dir.path(SCORES_FILE)
+    _write_json_atomic(path, scores)
+    return path
+
+
+def read_scores(run_dir: str | Path) -> dict[str, Any]:
+    return json.loads((Path(run_dir) / SCORES_FILE).read_text())
+
+
+def read_run_info(run_dir: str | Path) -> dict[str, Any]:
+    return json.loads((Path(run_dir) / RUN_FILE).read_text())
+
+
+def read_records(run_dir: str | Path) -> pl.DataFrame:
+    return pl.read_parquet(Path(run_dir) / RECORDS_FILE)
+
+
+def list_results(out: str | Path) -> list[tuple[str, str]]:
+    """(run, benchmark) pairs under ``out`` that have a ``scores.json``, sorted."""
+    return sorted(
+        (p.parent.parent.name, p.parent.name) for p in Path(out).glob(f"*/*/{SCORES_FILE}")
+    )
