@@ -1,0 +1,74 @@
+"""RealUnify UEG items (``UEG_direct.json`` / ``UEG_step.json``, a JSON list or JSON Lines).
+
+The data are not redistributable (academic-only licence): users pass their own copy's path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluation.errors import BadInput
+from evaluation.jsonl import read_jsonl
+
+# The six UEG task types in the official print order; 100 items each (spec 4.1).
+TASK_TYPES: tuple[str, ...] = (
+    "world_knowledge",
+    "commonsense_reasoning",
+    "logical_reasoning",
+    "mathematical_reasoning",
+    "scientific_reasoning",
+    "code_to_image",
+)
+ANSWERS = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class UEGItem:
+    key: str
+    task_type: str
+    prompt: str
+    questions: tuple[tuple[str, str], ...]  # (question, "yes" | "no")
+
+
+def _records(path: Path) -> list[dict]:
+    if path.suffix == ".jsonl":
+        return read_jsonl(path)
+    if not path.is_file():
+        raise BadInput(path, None, "file not found (RealUnify data come from its HF dataset)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise BadInput(path, None, f"invalid JSON ({e.msg})") from None
+    if not isinstance(data, list):
+        raise BadInput(path, None, "expected a JSON list of items")
+    return data
+
+
+def _item(record: dict, position: int, path: Path) -> UEGItem:
+    key = str(record.get("index", position))
+    try:
+        questions = tuple((q["question"], q["answer"]) for q in record["question_list"])
+        item = UEGItem(key, record["task_type"], record["prompt"], questions)
+    except (KeyError, TypeError) as e:
+        raise BadInput(path, key, f"missing field {e}") from None
+    bad = [a for _, a in questions if a not in ANSWERS]
+    if bad or not questions:
+        raise BadInput(path, key, f"question answers must be yes/no, got {bad or 'no questions'}")
+    return item
+
+
+def load_items(path: str | Path) -> list[UEGItem]:
+    """UEG items in file order; an item's key is its ``index`` field or its position."""
+    path = Path(path)
+    return [_item(r, i, path) for i, r in enumerate(_records(path))]
+
+
+def judge_question(question: str) -> str:
+    """The official judge text for one yes/no question about the generated image (spec 4.3)."""
+    return (
+        "Please answer the following question based on the image:\nQuestion: "
+        + question
+        + "\n\nYou should only reply yes or no, and do not provide any other extra content."
+    )
