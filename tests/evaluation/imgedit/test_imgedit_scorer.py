@@ -84,11 +84,11 @@ def test_overall_matches_the_published_magicbrush_row():
     per_type = [2.84, 1.58, 1.51, 1.97, 1.58, 1.75, 2.38, 1.62, 1.22]
     items = [EditItem(str(i), "x.jpg", "p", t) for i, t in enumerate(TYPE_COLUMNS)]
     # one reply per type whose item score equals the published type score: "A: x" needs ints,
-    # so use 50 lines averaging to the score (e.g. 2.84 = 142 / 50).
+    # so use 100 lines averaging to the score (e.g. 2.84 = 284 / 100).
     judgements = []
     for i, target in enumerate(per_type):
-        total = round(target * 50)
-        ints = [total // 50 + (1 if k < total % 50 else 0) for k in range(50)]
+        total = round(target * 100)
+        ints = [total // 100 + (1 if k < total % 100 else 0) for k in range(100)]
         judgements.append(Judgement(str(i), "\n".join(f"S{k}: {v}" for k, v in enumerate(ints))))
     _, scores = score_judgements(items, judgements)
     assert list(scores["categories"].values()) == per_type
