@@ -36,7 +36,12 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 class ImageError(ValueError):
-    """The bytes are not an image ingest can keep; the message is the rejection reason."""
+    """The bytes are not an image ingest can keep; the message is the rejection reason and
+    `kind` its category (one of REJECT_KINDS), for counting rejections by cause."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -54,17 +59,17 @@ def probe(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, decode: bool = Fals
     too many pixels, truncated or corrupt data).
     """
     if not data:
-        raise ImageError("empty file (0 bytes)")
+        raise ImageError("empty_file", "empty file (0 bytes)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns on large headers; we apply our own limit
         try:
             img = PIL.Image.open(io.BytesIO(data))
         except PIL.Image.DecompressionBombError as e:
-            raise ImageError(f"decompression bomb: {e}") from None
+            raise ImageError("too_many_pixels", f"decompression bomb: {e}") from None
         except PIL.UnidentifiedImageError:
-            raise ImageError("not an image (format not recognised)") from None
+            raise ImageError("not_an_image", "not an image (format not recognised)") from None
         except (OSError, ValueError, SyntaxError) as e:
-            raise ImageError(f"not a readable image: {_first_line(e)}") from None
+            raise ImageError("corrupt_image", f"not a readable image: {_first_line(e)}") from None
         with img:
             info = _header_info(img, max_pixels)
             if decode:
@@ -75,14 +80,18 @@ def probe(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, decode: bool = Fals
 def _header_info(img: PIL.Image.Image, max_pixels: int) -> ImageInfo:
     ext = EXTENSIONS.get(img.format or "")
     if ext is None:
-        raise ImageError(f"unsupported image format {img.format} (supported: {sorted(EXTENSIONS)})")
+        raise ImageError(
+            "unsupported_format",
+            f"unsupported image format {img.format} (supported: {sorted(EXTENSIONS)})",
+        )
     width, height = img.size
     if width <= 0 or height <= 0:
-        raise ImageError(f"invalid image size {width}x{height}")
+        raise ImageError("corrupt_image", f"invalid image size {width}x{height}")
     if width * height > max_pixels:
         raise ImageError(
+            "too_many_pixels",
             f"too many pixels: {width}x{height} = {width * height} > limit {max_pixels}"
-            " (decompression-bomb guard)"
+            " (decompression-bomb guard)",
         )
     return ImageInfo(ext, width, height, _orientation(img))
 
@@ -99,7 +108,7 @@ def _full_decode(img: PIL.Image.Image) -> None:
     try:
         img.load()
     except Exception as e:  # Pillow raises many types for corrupt streams
-        raise ImageError(f"image does not decode: {_first_line(e)}") from None
+        raise ImageError("corrupt_image", f"image does not decode: {_first_line(e)}") from None
 
 
 def _first_line(e: BaseException) -> str:

@@ -38,6 +38,11 @@ class Image:
     height: int
     data: bytes = field(repr=False)
     orientation: int = 1  # EXIF orientation tag (1 = as stored)
+    sha256: str = ""  # of `data`; filled in by __post_init__ when not given
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            self.sha256 = hashlib.sha256(self.data).hexdigest()
 
     def header(self) -> dict[str, Any]:
         """The image's metadata without its bytes (what the JSON member records)."""
@@ -48,6 +53,7 @@ class Image:
             "height": self.height,
             "orientation": self.orientation,
             "bytes": len(self.data),
+            "sha256": self.sha256,
         }
 
 
@@ -135,6 +141,7 @@ class Sample:
                     height=h["height"],
                     data=image_bytes[h["role"]],
                     orientation=h.get("orientation", 1),
+                    sha256=h.get("sha256", ""),
                 )
             )
         pair = Pair(**meta["pair"]) if meta.get("pair") else None

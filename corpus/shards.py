@@ -60,6 +60,7 @@ SIDECAR_SCHEMA = pa.schema(
         ("image_widths", pa.list_(pa.int32())),
         ("image_heights", pa.list_(pa.int32())),
         ("image_bytes", pa.list_(pa.int64())),
+        ("image_sha256", pa.list_(pa.string())),
         ("width", pa.int32()),
         ("height", pa.int32()),
         ("min_side", pa.int32()),
@@ -117,6 +118,7 @@ def sidecar_row(sample: Sample, shard: str, offset: int, size: int) -> dict[str,
         "image_widths": [i.width for i in imgs],
         "image_heights": [i.height for i in imgs],
         "image_bytes": [len(i.data) for i in imgs],
+        "image_sha256": [i.sha256 for i in imgs],
         "width": primary.width if primary else None,
         "height": primary.height if primary else None,
         "min_side": min((min(i.width, i.height) for i in imgs), default=None),
@@ -144,11 +146,6 @@ class ShardWriter:
         self.data_path = self.directory / f"{self.name}{DATA_SUFFIX[self.shard_format]}"
         self._tmp = self.data_path.with_name(f".{self.data_path.name}.tmp")
         self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
-        self._tar = (
-            tarfile.open(fileobj=self._file, mode="w", format=tarfile.GNU_FORMAT)
-            if self.shard_format == "webdataset"
-            else None
-        )
         self._arrow_rows: list[Sample] = []
 
     def add(self, sample: Sample) -> None:
@@ -161,17 +158,22 @@ class ShardWriter:
         self.rows.append(sidecar_row(sample, self.name, offset, size))
 
     def _add_tar(self, sample: Sample) -> tuple[int, int]:
+        # Members are written directly (header, data, padding) rather than through
+        # TarFile.addfile, which copies every payload in 16 KB pieces.
         start = self._file.tell()
         for name, data in member_names(sample):
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), MEMBER_MTIME, MEMBER_MODE
-            self._tar.addfile(info, io.BytesIO(data))
+            self._file.write(info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+            self._file.write(data)
+            self._file.write(b"\0" * (-len(data) % TAR_BLOCK))
         return start, self._file.tell() - start
 
     def commit(self) -> None:
         """Finish the data file and sidecar, rename both into place, then write the marker."""
-        if self._tar is not None:
-            self._tar.close()
+        if self.shard_format == "webdataset":
+            end = self._file.tell() + 2 * TAR_BLOCK  # two zero blocks end the archive
+            self._file.write(b"\0" * (2 * TAR_BLOCK + (-end % tarfile.RECORDSIZE)))
         else:
             _write_arrow(self._file, self._arrow_rows)
         self._file.flush()

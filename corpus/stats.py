@@ -24,7 +24,6 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
         .collect()
     )
     widths, heights = images["image_widths"].to_list(), images["image_heights"].to_list()
-    rejects = ds.rejects().collect()
     return {
         "samples": lf.select(pl.len()).collect().item(),
         "images": len(widths),
@@ -32,8 +31,8 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
         "by_task": _counts(lf, "task"),
         "by_source": _counts(lf, "source"),
         "by_lang": _counts(lf, "lang"),
-        "rejected": rejects.height,
-        "rejected_by_kind": _reason_kinds(rejects),
+        "rejected": ds.rejects().select(pl.len()).collect().item(),
+        "rejected_by_kind": _counts(ds.rejects(), "kind"),
         "max_side_hist": _histogram(list(map(max, widths, heights)), SIDE_BINS),
         "aspect_hist": _histogram(
             [w / h for w, h in zip(widths, heights, strict=True)], ASPECT_BINS
@@ -44,15 +43,6 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
 def _counts(lf: pl.LazyFrame, column: str) -> dict[str, int]:
     df = lf.group_by(column).len().sort(column, nulls_last=True).collect()
     return {str(k): n for k, n in df.iter_rows()}
-
-
-def _reason_kinds(rejects: pl.DataFrame) -> dict[str, int]:
-    """Rejection reasons without the input name: 'FILE: role image NAME: reason' -> reason."""
-    kinds: dict[str, int] = {}
-    for reason in rejects["reason"].to_list() if rejects.height else []:
-        kind = reason.rsplit(": ", 1)[-1].split(" (")[0].split(":")[0]
-        kinds[kind] = kinds.get(kind, 0) + 1
-    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
 def _histogram(values: list[float], edges: tuple[float, ...]) -> dict[str, int]:

@@ -8,6 +8,7 @@ image sizes); the manifest equals the concatenated sidecars; dataset.json counts
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,15 @@ from corpus.shards import (
     sidecar_row,
 )
 
-CHECKED_COLUMNS = ("id", "task", "image_roles", "image_widths", "image_heights", "image_bytes")
+CHECKED_COLUMNS = (
+    "id",
+    "task",
+    "image_roles",
+    "image_widths",
+    "image_heights",
+    "image_bytes",
+    "image_sha256",
+)
 
 
 def validate(root: Path, max_problems: int = 20) -> list[str]:
@@ -93,6 +102,9 @@ def _sample_problems(name, sample, rows, index, first_layout, path, seen) -> Ite
         validate_sample(sample)
     except SchemaError as e:
         yield f"shard {name}: {e}"
+    for img in sample.images:
+        if hashlib.sha256(img.data).hexdigest() != img.sha256:
+            yield f"shard {name}: key {key}: {img.role} image bytes do not match their sha256"
     if key in seen:
         yield f"shard {name}: key {key} duplicated (also in shard {seen[key]})"
     seen[key] = name

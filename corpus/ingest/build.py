@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from corpus.images import DEFAULT_MAX_PIXELS, ImageError, probe, reencode_png
@@ -15,8 +16,9 @@ from corpus.ingest.records import RawImage, RawRecord
 from corpus.schema import Image, Pair, Sample, SchemaError, make_key, validate_sample
 
 REENCODE_MODES = ("never", "unsupported", "all")
-_CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))
-_KANA, _HANGUL = (0x3040, 0x30FF), (0xAC00, 0xD7AF)
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -27,41 +29,49 @@ class BuildOptions:
     reencode: str = "never"  # re-encode to PNG: never, only unsupported formats, or all
 
 
-def build(record: RawRecord, opts: BuildOptions) -> Sample | str:
-    """The sample for a record, or the reason it is rejected."""
+@dataclass(frozen=True)
+class Rejection:
+    kind: str  # a category to count by: bad_input, unreadable_file, schema, or an ImageError kind
+    reason: str  # names the input and says what is wrong with it
+
+
+def build(record: RawRecord, opts: BuildOptions) -> Sample | Rejection:
+    """The sample for a record, or why it is rejected."""
     if record.error:
-        return record.error
+        return Rejection("bad_input", record.error)
     images = []
     for raw in record.images:
         image = _image(raw, opts)
-        if isinstance(image, str):
-            return f"{record.origin}: {raw.role} image {raw.name}: {image}"
+        if isinstance(image, Rejection):
+            named = "" if raw.name == record.origin else f" {raw.name}"
+            reason = f"{record.origin}: {raw.role} image{named}: {image.reason}"
+            return Rejection(image.kind, reason)
         images.append(image)
     sample = _sample(record, images, opts.source)
     try:
         validate_sample(sample)
     except SchemaError as e:
-        return f"{record.origin}: {e}"
+        return Rejection("schema", f"{record.origin}: {e}")
     return sample
 
 
-def _image(raw: RawImage, opts: BuildOptions) -> Image | str:
+def _image(raw: RawImage, opts: BuildOptions) -> Image | Rejection:
     try:
         data = raw.data if raw.data is not None else _read(raw.path)
     except OSError as e:
-        return f"cannot read ({e.strerror or e})"
+        return Rejection("unreadable_file", f"cannot read ({e.strerror or e})")
     try:
         info = probe(data, opts.max_pixels, decode=opts.verify == "decode")
     except ImageError as e:
-        if opts.reencode == "never" or not str(e).startswith("unsupported"):
-            return str(e)
+        if opts.reencode == "never" or e.kind != "unsupported_format":
+            return Rejection(e.kind, str(e))
         info = None
-    if opts.reencode == "all" or (info is None and opts.reencode == "unsupported"):
+    if opts.reencode == "all" or info is None:
         try:
             data = reencode_png(data)
             info = probe(data, opts.max_pixels)
         except (ImageError, OSError, ValueError) as e:
-            return f"re-encoding failed ({e})"
+            return Rejection("corrupt_image", f"re-encoding failed ({e})")
     return Image(raw.role, info.format, info.width, info.height, data, info.orientation)
 
 
@@ -98,9 +108,9 @@ def _sample(record: RawRecord, images: list[Image], source: str) -> Sample:
 
 
 def _content_digest(images: list[Image], text: dict) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.sha256()
     for img in images:
-        h.update(img.role.encode() + b"\0" + hashlib.blake2b(img.data).digest())
+        h.update(f"{img.role}\0{img.sha256}\0".encode())
     h.update(json.dumps(text, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
 
@@ -113,16 +123,11 @@ def _strings(text: dict) -> list[str]:
 
 def detect_lang(text: str) -> str:
     """A cheap script-based guess (zh, ja, ko, else en) for inputs that do not state a language."""
-    counts = {"zh": 0, "ja": 0, "ko": 0}
-    for ch in text:
-        cp = ord(ch)
-        if any(lo <= cp <= hi for lo, hi in _CJK_RANGES):
-            counts["zh"] += 1
-        elif _KANA[0] <= cp <= _KANA[1]:
-            counts["ja"] += 1
-        elif _HANGUL[0] <= cp <= _HANGUL[1]:
-            counts["ko"] += 1
-    if counts["ja"]:
+    if text.isascii():
+        return "en"
+    if _KANA.search(text):
         return "ja"
-    best = max(counts, key=counts.get)
-    return best if counts[best] else "en"
+    han, hangul = len(_HAN.findall(text)), len(_HANGUL.findall(text))
+    if han or hangul:
+        return "zh" if han >= hangul else "ko"
+    return "en"

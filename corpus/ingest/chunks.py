@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus.ingest.build import BuildOptions, build
+from corpus.ingest.build import BuildOptions, Rejection, build
 from corpus.ingest.records import RawRecord
 from corpus.shards import ShardWriter, layout
 
@@ -27,6 +27,7 @@ REJECTS_SCHEMA = pa.schema(
         ("origin", pa.string()),
         ("task", pa.string()),
         ("stage", pa.string()),
+        ("kind", pa.string()),
         ("reason", pa.string()),
         ("chunk", pa.int64()),
     ]
@@ -106,7 +107,7 @@ def process_chunk(
     rejects = []
     for record in task.records:
         result = build(record, task.options)
-        if isinstance(result, str):
+        if isinstance(result, Rejection):
             rejects.append(_reject_row(task, record, result))
         else:
             router.add(result)
@@ -124,13 +125,14 @@ def process_chunk(
     return result
 
 
-def _reject_row(task: ChunkTask, record: RawRecord, reason: str) -> dict:
+def _reject_row(task: ChunkTask, record: RawRecord, rejection: Rejection) -> dict:
     return {
         "source": task.options.source,
         "origin": record.origin,
         "task": record.task,
         "stage": "ingest",
-        "reason": reason,
+        "kind": rejection.kind,
+        "reason": rejection.reason,
         "chunk": task.index,
     }
 

@@ -51,7 +51,12 @@ class SourceSpec:
 
     @property
     def source(self) -> str:
-        return source_name(self.name or self.path.stem)
+        """The given name, else the folder's name, else the file's folder and stem."""
+        if self.name:
+            return source_name(self.name)
+        if self.path.is_dir() or not self.path.parent.name:
+            return source_name(self.path.name)
+        return source_name(f"{self.path.parent.name}_{self.path.stem}")
 
 
 @dataclass(frozen=True)
