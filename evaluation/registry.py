@@ -9,6 +9,13 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+class UnknownName(KeyError):
+    """A name not in a registry; the message suggests the closest known name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class Registry(Generic[T]):
     """A named collection filled by the ``register`` decorator."""
 
@@ -29,7 +36,7 @@ class Registry(Generic[T]):
         if name not in self._items:
             close = difflib.get_close_matches(name, list(self._items), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise KeyError(f"unknown {self.kind} {name!r}{hint} (known: {', '.join(self)})")
+            raise UnknownName(f"unknown {self.kind} {name!r}{hint} (known: {', '.join(self)})")
         return self._items[name]
 
     def __contains__(self, name: object) -> bool:

@@ -9,6 +9,7 @@ position arithmetic are float32 as in the official code, which decides threshold
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,17 +200,22 @@ def aggregate(results: list[tuple[PromptMeta, bool]]) -> dict[str, Any]:
 
 
 def score_records(
-    metadata: list[PromptMeta],
+    metadata: Sequence[PromptMeta] | Mapping[int, PromptMeta],
     records: list[ImageDetections],
     config: ScoreConfig = ScoreConfig(),
     source: str = "detections.jsonl",
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Per-image record rows and the official scores for recorded detections."""
+    """Per-image record rows and the official scores for recorded detections.
+
+    ``metadata`` maps prompt index to metadata: the metadata file's lines, or (as the official
+    evaluator does for an image folder) each prompt folder's own ``metadata.jsonl``.
+    """
+    by_index = metadata if isinstance(metadata, Mapping) else dict(enumerate(metadata))
     rows, results = [], []
     for rec in records:
-        if not 0 <= rec.index < len(metadata):
+        meta = by_index.get(rec.index)
+        if meta is None:
             raise BadInput(source, rec.image, f"prompt index {rec.index} is not in the metadata")
-        meta = metadata[rec.index]
         result = score_image(meta, rec.detections, config)
         _check_colors(meta, result, source, rec.image)
         results.append((meta, result.correct))

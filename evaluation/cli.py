@@ -1,0 +1,72 @@
+"""Pieces every benchmark command line shares: common options, one-line errors, rank sharding."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from evaluation.errors import BadInput
+from evaluation.registry import UnknownName
+from models.external.chat import JudgeError
+
+T = TypeVar("T")
+STAGES = ("generate", "score", "all")
+# Official benchmark data next to the checkout (DESIGN.md); override with $MAMMOTH2_BENCHMARKS.
+BENCHMARKS_ENV = "MAMMOTH2_BENCHMARKS"
+
+
+def benchmarks_root() -> Path:
+    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks"
+    return Path(os.environ.get(BENCHMARKS_ENV, default)).resolve()
+
+
+def base_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """Options shared by the generation/editing benchmarks (CKPT, --out, --run, --stage...)."""
+    p = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "ckpt",
+        nargs="?",
+        help="Mammoth2 checkpoint folder (from_pretrained); optional with --stage score --records",
+    )
+    p.add_argument("--out", default="results", help="results root (default: results/)")
+    p.add_argument("--run", help="run name (default: the checkpoint folder name, or 'records')")
+    p.add_argument("--stage", choices=STAGES, default="all", help="generate, score, or both")
+    p.add_argument("--seed", type=int, default=0, help="base seed of generation (default 0)")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    return p
+
+
+def run_name(args: argparse.Namespace) -> str:
+    if args.run:
+        return args.run
+    return Path(args.ckpt).resolve().name if args.ckpt else "records"
+
+
+def rank_world() -> tuple[int, int]:
+    """(rank, world size) under torchrun (RANK/WORLD_SIZE), else (0, 1)."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+def shard(items: Sequence[T]) -> list[T]:
+    """This rank's share (every world-th item): ranks write disjoint files, merged by reading."""
+    rank, world = rank_world()
+    return list(items[rank::world])
+
+
+def main_guard(fn: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Turn bad input and judge failures into a one-line error and exit status 2."""
+
+    def wrapped(argv: list[str] | None = None) -> int:
+        try:
+            return fn(argv)
+        except (BadInput, JudgeError, UnknownName) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+
+    return wrapped

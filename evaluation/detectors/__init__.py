@@ -1,0 +1,1 @@
+"""Object detectors that produce GenEval's recorded detections (registry: ``DETECTORS``)."""

@@ -1,0 +1,36 @@
+"""The generate stage's view of the Mammoth2 model: load a checkpoint, make images from prompts.
+
+It relies on the interface of ``models`` (``Mammoth2.from_pretrained(path)`` and
+``generate_images(prompts, ...) -> list[PIL.Image]``) and fails with a clear message when the
+model package does not provide it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+
+from evaluation.errors import BadInput
+
+
+def load_model(ckpt: str | None) -> Any:
+    """The Mammoth2 model of ``ckpt``; a clear error if the checkpoint or the model is missing."""
+    if ckpt is None:
+        raise BadInput("CKPT", None, "the generate stage needs a checkpoint folder")
+    try:
+        from models import Mammoth2  # type: ignore[attr-defined]
+    except ImportError:
+        raise BadInput(ckpt, None, "models.Mammoth2 is not available in this checkout") from None
+    return Mammoth2.from_pretrained(ckpt)
+
+
+def generate_images(
+    model: Any, prompts: list[str], resolution: int | None, seed: int
+) -> list[Image.Image]:
+    """One image per prompt, seeded per call; ``resolution`` None keeps the model's default."""
+    size = {} if resolution is None else {"height": resolution, "width": resolution}
+    images = model.generate_images(prompts, seed=seed, **size)
+    if len(images) != len(prompts):
+        raise RuntimeError(f"model returned {len(images)} images for {len(prompts)} prompts")
+    return images
