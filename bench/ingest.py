@@ -15,6 +15,8 @@ import argparse
 import io
 import random
 import shutil
+import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
@@ -80,18 +82,21 @@ def run_ingest(src: Path, out: Path, workers: int) -> None:
     assert summary.rejected == 0, summary
 
 
+def _rchar() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise RuntimeError("no rchar in /proc/self/io")
+
+
 def read_bytes_of(fn) -> int:
-    """Bytes this process read through read() syscalls while fn ran (Linux /proc/self/io)."""
-
-    def rchar() -> int:
-        for line in Path("/proc/self/io").read_text().splitlines():
-            if line.startswith("rchar:"):
-                return int(line.split()[1])
-        raise RuntimeError("no rchar in /proc/self/io")
-
-    before = rchar()
+    """Bytes this process read through read syscalls while fn ran (Linux /proc/self/io),
+    less what reading /proc/self/io itself costs."""
+    before = _rchar()
+    empty = _rchar() - before
+    before = _rchar()
     fn()
-    return rchar() - before
+    return _rchar() - before - empty
 
 
 def random_access(root: Path, fetches: int = 20, seed: int = 0) -> list[tuple[str, int, int, int]]:
@@ -106,6 +111,27 @@ def random_access(root: Path, fetches: int = 20, seed: int = 0) -> list[tuple[st
         shard = read_bytes_of(lambda r=row, p=path: read_sample(p, r["offset"], r["size"]))
         out.append((key, row["size"], lookup, shard))
     return out
+
+
+def peak_rss_mb(src: Path, out: Path) -> float:
+    """Peak resident memory (MB) of `python -m corpus ingest` run as a fresh process."""
+    script = (
+        "import resource, sys; from corpus.__main__ import main; main(sys.argv[1:]);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    args = ["ingest", str(src), "--out", str(out), "--shard-samples", "500", "--no-progress"]
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    return int(proc.stdout.split()[-1]) / 1024
+
+
+def memory_growth(src: Path, work: Path) -> tuple[float, float]:
+    """Peak RSS of the ingest process on a quarter of the inputs and on all of them."""
+    quarter = work / "raw_quarter"
+    quarter.mkdir()
+    files = sorted(src.iterdir())
+    for path in files[: len(files) // 4]:
+        (quarter / path.name).symlink_to(path)
+    return peak_rss_mb(quarter, work / "mem_quarter"), peak_rss_mb(src, work / "mem_full")
 
 
 def main() -> None:
@@ -129,6 +155,9 @@ def main() -> None:
     bare, one, two = (sec for _, sec in rows)
     print(f"\nratio 1 worker / bare loop   {bare / one:.2f}  (target >= 0.8)")
     print(f"ratio 2 workers / 1 worker   {one / two:.2f}  (target >= 1.7)")
+    small, full = memory_growth(src, args.work)
+    print(f"\npeak memory of the ingest process: {small:.0f} MB on a quarter of the inputs,")
+    print(f"  {full:.0f} MB on all of them (ratio {full / small:.2f}; streaming keeps it flat)")
     fetches = random_access(args.work / "w2")
     exact = sum(shard == size for _, size, _, shard in fetches)
     lookup = max(lk for _, _, lk, _ in fetches)

@@ -216,10 +216,9 @@ def _write_arrow(file: io.BufferedWriter, samples: list[Sample]) -> None:
 
 
 def read_tar_range(path: Path, offset: int, size: int) -> Sample:
-    """Read one sample by its byte range in a tar: only those bytes are read."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        chunk = f.read(size)
+    """Read one sample by its byte range in a tar: only those bytes are read (unbuffered)."""
+    with open(path, "rb", buffering=0) as f:
+        chunk = os.pread(f.fileno(), size, offset)
     if len(chunk) != size:
         raise ShardError(f"{path}: offset {offset} size {size} runs past the end of the shard")
     return _sample_from_members(path, _tar_members(io.BytesIO(chunk), path))
