@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from evaluation.errors import BadInput
 from evaluation.registry import UnknownName
@@ -57,6 +57,24 @@ def shard(items: Sequence[T]) -> list[T]:
     """This rank's share (every world-th item): ranks write disjoint files, merged by reading."""
     rank, world = rank_world()
     return list(items[rank::world])
+
+
+def add_judge_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument(
+        "--judge",
+        required=required,
+        help="judge: openai:URL:MODEL (any OpenAI-compatible server), transformers:PATH "
+        "(local VLM) or replay:FILE (recorded judge cache only)",
+    )
+    p.add_argument("--concurrency", type=int, default=8, help="judge requests in flight")
+    p.add_argument("--device", help="torch device of local models (default: cuda if any)")
+
+
+def print_scores(scores: dict[str, Any], digits: int = 4) -> None:
+    """Categories then the overall score, one per line."""
+    for name, value in scores["categories"].items():
+        print(f"{name:>24}: {value:.{digits}f}")
+    print(f"{'overall':>24}: {scores['overall']:.{digits}f}")
 
 
 def main_guard(fn: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:

@@ -1,8 +1,9 @@
 """Append-only on-disk judge cache (JSONL keyed by a content hash) and replay from it.
 
 Every successful reply is appended with the backend identity and the request parameters, so a
-rerun replays instead of re-asking and every judgement stays auditable. Failed calls are not
-cached: a rerun asks again. ``ReplayBackend`` answers from a cache file only (no network).
+rerun replays instead of re-asking and every judgement stays auditable. Failed calls and empty
+replies are not cached: a rerun asks again. ``ReplayBackend`` answers from a cache file only
+(no network).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class CachedBackend:
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             for i, reply in zip(todo, fresh, strict=True):
                 replies[i] = reply
-                if reply.error is None:
+                if reply.error is None and reply.text:  # empty replies are asked again
                     entry = self._entry(keys[i], requests[i], reply)
                     self._entries[keys[i]] = entry
                     f.write(json.dumps(entry, ensure_ascii=False) + "\n")

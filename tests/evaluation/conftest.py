@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,3 +13,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks
 @pytest.fixture(scope="session")
 def benchmarks() -> Path:
     return BENCHMARKS.resolve()
+
+
+# The loopback OpenAI-compatible server lives with the judge client's tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models" / "external"))
