@@ -92,6 +92,16 @@ class Backbone(nn.Module):
         self._init_gen_parts()
 
     @torch.no_grad()
+    def reset_buffers(self) -> None:
+        """Recompute the non-persistent rotary tables (not stored in checkpoints)."""
+        for module in self.qwen.modules():
+            if "RotaryEmbedding" in type(module).__name__:
+                for buffer in module.buffers():
+                    if hasattr(buffer, HF_INIT_FLAG):
+                        delattr(buffer, HF_INIT_FLAG)
+                self.qwen._init_weights(module)
+
+    @torch.no_grad()
     def _init_gen_parts(self) -> None:
         nn.init.normal_(self.gen_head.weight, std=INIT_STD)
         nn.init.normal_(self.qwen.model.language_model.embed_tokens.gen.weight, std=INIT_STD)

@@ -155,6 +155,7 @@ class GenerationConfig:
     ar_guidance: float = 7.0
     text_guidance: float = 9.0
     image_guidance: float = 2.0
+    edit_text_guidance: float = 5.0  # text scale of the 3-pass edit CFG (reference default)
     num_steps: int = 50
     temperature: float = 1.0
     top_k: int = 0

@@ -25,8 +25,10 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
+from models import inference, samples
 from models.alignment import Alignment, aggregate_layers
 from models.backbone import Backbone
 from models.batch import Mammoth2Batch, Mammoth2Sample, collate
@@ -121,6 +123,45 @@ class Mammoth2(nn.Module):
         from models.checkpoint import load_pretrained
 
         return load_pretrained(cls, Path(path), device=device, dtype=dtype)
+
+    # ----------------------------------------------------------------- inference
+    def generate_images(self, prompts: list[str], **kwargs) -> list[Image.Image]:
+        """Text-to-image, one PIL image per prompt.
+
+        Keyword arguments (defaults from ``config.generation``): ``height``, ``width``,
+        ``num_steps``, ``text_guidance`` (DiT CFG), ``ar_guidance`` (logit CFG),
+        ``cfg_range`` (flow-time window of the DiT CFG), ``negative_prompt``, ``use_ar``
+        (False: no AR stage, text condition only), ``sampler`` ("euler", "heun",
+        "midpoint"), ``seed``, ``temperature``, ``top_k``, ``top_p``, ``callback``.
+        """
+        return inference.generate_images(self, prompts, **kwargs)
+
+    def edit(self, images: list, instructions: list[str], **kwargs) -> list[Image.Image]:
+        """Instruction editing of PIL images (or (3, H, W) tensors in [-1, 1]).
+
+        Keyword arguments: ``num_steps``, ``text_guidance`` (default
+        ``generation.edit_text_guidance``), ``image_guidance``, ``ar_guidance``, ``cfg_range``,
+        ``negative_prompt``, ``sampler``, ``seed``.
+        """
+        return inference.edit(self, images, instructions, **kwargs)
+
+    def chat(self, messages: list[dict], max_new_tokens: int = 128) -> str:
+        """Understanding: greedy answer to ``[{"role", "content"}]`` messages (images as parts)."""
+        return inference.chat(self, messages, max_new_tokens)
+
+    # ----------------------------------------------------------------- samples
+    def t2i_sample(
+        self, prompt: str, image: torch.Tensor | None = None, **kwargs
+    ) -> Mammoth2Sample:
+        return samples.t2i_sample(self, prompt, image, **kwargs)
+
+    def edit_sample(
+        self, source: torch.Tensor, instruction: str, target: torch.Tensor | None = None
+    ) -> Mammoth2Sample:
+        return samples.edit_sample(self, source, instruction, target)
+
+    def chat_sample(self, messages: list[dict], answer: str | None = None) -> Mammoth2Sample:
+        return samples.chat_sample(self, messages, answer)
 
     # ----------------------------------------------------------------- training forward
     def collate(self, samples: list[Mammoth2Sample], padded: bool = False) -> Mammoth2Batch:
