@@ -1,0 +1,1 @@
+"""Importable logic of the dashboard: readers of stored files, queries and page helpers."""
