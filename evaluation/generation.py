@@ -7,6 +7,7 @@ model package does not provide it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -18,10 +19,12 @@ def load_model(ckpt: str | None) -> Any:
     """The Mammoth2 model of ``ckpt``; a clear error if the checkpoint or the model is missing."""
     if ckpt is None:
         raise BadInput("CKPT", None, "the generate stage needs a checkpoint folder")
+    if not Path(ckpt).exists():
+        raise BadInput(ckpt, None, "checkpoint not found")
     try:
-        from models import Mammoth2  # type: ignore[attr-defined]
+        from models.mammoth2 import Mammoth2
     except ImportError:
-        raise BadInput(ckpt, None, "models.Mammoth2 is not available in this checkout") from None
+        raise BadInput(ckpt, None, "models.mammoth2.Mammoth2 is not available") from None
     return Mammoth2.from_pretrained(ckpt)
 
 

@@ -54,9 +54,9 @@ def test_bad_records_exit_2_with_one_line_naming_file_and_item(tmp_path, capsys)
     assert "did you mean 'shapes'" in capsys.readouterr().err
 
 
-def test_generate_without_a_model_package_is_a_clear_error(tmp_path, capsys):
+def test_generate_with_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
     code = main([str(tmp_path / "ckpt"), "--detector", "shapes", "--out", str(tmp_path)])
-    assert code == 2 and "Mammoth2" in capsys.readouterr().err
+    assert code == 2 and "ckpt: checkpoint not found" in capsys.readouterr().err
 
 
 def fill_outputs(run_dir, metas, n, draw):

@@ -1,0 +1,84 @@
+"""Answer extraction of VLMEvalKit (e8e78f05) and the official tools (understanding_suites.md 2.2).
+
+``can_infer`` maps a free-form response to an option letter in the order VLMEvalKit uses: the
+API-failure marker and fixed refusals, standalone option letters (exactly one, and only near the
+end), a standalone ``Z``, the "answer is X" phrase, then the option-text substring rule with its
+length guard. ``None`` means "no answer": the judge (if any) decides next.
+"""
+
+from __future__ import annotations
+
+import re
+
+API_FAILURE = "Failed to obtain answer via API"
+REFUSALS = ("Cannot determine the answer", "I can't process this file.")  # -> Z (wrong)
+NO_ANSWER_LETTER = "Z"
+PUNCTUATION = str.maketrans({c: " " for c in ".()[],:;!*#{}"})
+LAST_TOKENS = 4  # a lone letter counts only among the last four tokens (PR #1175)
+TEXT_LENGTH_FACTOR = 2  # responses longer than 2x all option texts skip the text rule
+ANSWER_IS = re.compile(r"(?i:(?:correct\s+)?answer\s+is)\s*:?\s*\**\s*\(?([A-D])\b")
+
+
+def can_infer_option(response: str, options: dict[str, str]) -> str | None:
+    """The option letter a response names, ``Z`` for refusals, or None."""
+    if API_FAILURE in response:
+        return None
+    if any(r in response for r in REFUSALS):
+        return NO_ANSWER_LETTER
+    tokens = response.translate(PUNCTUATION).split()
+    present = [letter for letter in options if letter in tokens]
+    if len(present) == 1:
+        if tokens.index(present[0]) >= len(tokens) - LAST_TOKENS:
+            return present[0]
+    elif not present and NO_ANSWER_LETTER in tokens:
+        return NO_ANSWER_LETTER
+    match = ANSWER_IS.search(response)
+    if match and match.group(1) in options:
+        return match.group(1)
+    return None
+
+
+def can_infer_text(response: str, options: dict[str, str]) -> str | None:
+    """The one option whose text appears in the (lower-cased) response, or None."""
+    response = response.lower()
+    if len(response) > TEXT_LENGTH_FACTOR * sum(len(str(t)) for t in options.values()):
+        return None
+    hits = [letter for letter, text in options.items() if str(text).lower() in response]
+    return hits[0] if len(hits) == 1 else None
+
+
+def can_infer(response: str, options: dict[str, str]) -> str | None:
+    response = str(response)
+    return can_infer_option(response, options) or can_infer_text(response, options)
+
+
+YES, NO, UNKNOWN = "Yes", "No", "Unknown"
+WORD_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def yes_no_vlmevalkit(response: str) -> str:
+    """ "yes" as a word without "no" -> Yes; the reverse -> No; otherwise Unknown."""
+    words = WORD_PUNCTUATION.sub(" ", str(response).lower()).split()
+    if "yes" in words and "no" not in words:
+        return YES
+    if "no" in words and "yes" not in words:
+        return NO
+    return UNKNOWN
+
+
+OFFICIAL_PREFIX = 4  # the official MME tool looks at the first 4 characters only
+
+
+def yes_no_official(response: str) -> str:
+    """Official MME tool / lmms-eval: exact yes/no (or y/n), else the first four characters."""
+    r = str(response).lower().strip().replace(".", "")
+    if r in ("yes", "y"):
+        return YES
+    if r in ("no", "n"):
+        return NO
+    head = r[:OFFICIAL_PREFIX]
+    if "yes" in head:
+        return YES
+    if "no" in head:
+        return NO
+    return UNKNOWN
