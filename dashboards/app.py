@@ -7,10 +7,12 @@ import streamlit as st
 
 st.navigation(
     [
-        st.Page("pages/leaderboard.py", title="Leaderboard", icon="🏆", default=True),
-        st.Page("pages/drilldown.py", title="Benchmark drill-down", icon="📊"),
-        st.Page("pages/samples.py", title="Sample browser", icon="🖼️"),
-        st.Page("pages/corpus.py", title="Corpus explorer", icon="🗂️"),
-        st.Page("pages/training.py", title="Training", icon="📉"),
+        st.Page(
+            "pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", default=True
+        ),
+        st.Page("pages/drilldown.py", title="Benchmark drill-down", icon=":material/bar_chart:"),
+        st.Page("pages/samples.py", title="Sample browser", icon=":material/image_search:"),
+        st.Page("pages/corpus.py", title="Corpus explorer", icon=":material/dataset:"),
+        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
     ]
 ).run()

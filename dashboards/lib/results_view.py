@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.lib import items, records, results
+from dashboards.lib.leaderboard import BEST_STYLE
 from dashboards.lib.results import RunRef
 
 SAMPLES_PAGE = "samples"
@@ -38,10 +39,8 @@ def category_chart(cats: pl.DataFrame) -> None:
     st.altair_chart(chart, width="stretch")
     pivot = cats.pivot(on="model", index="category", values="score", aggregate_function="first")
     models = [c for c in pivot.columns if c != "category"]
-    st.dataframe(
-        pivot.to_pandas().style.highlight_max(subset=models, axis=1, props="font-weight: bold"),
-        hide_index=True,
-    )
+    styled = pivot.to_pandas().style.highlight_max(subset=models, axis=1, props=BEST_STYLE)
+    st.dataframe(styled.format(precision=3, subset=models), hide_index=True)
 
 
 def sample_link(benchmark: str, run: str, item: str) -> str:
@@ -68,8 +67,8 @@ def worst_table(worst: pl.DataFrame, benchmark: str, run: str) -> None:
 
 def item_panel(row: dict[str, Any], run_dir: Path, roots: tuple[Path, ...], title: str) -> None:
     """One item of one run: score, prompt / question, images or answer, the scorer's verdict."""
-    mark = "✅" if row.get("correct") else "❌"
-    st.markdown(f"**{title}** {mark} score `{row.get('score')}`")
+    mark = ":green[correct]" if row.get("correct") else ":red[incorrect]"
+    st.markdown(f"**{title}** · {mark} · score `{row.get('score')}`")
     for name, text in items.texts(row).items():
         st.markdown(f"*{name}*: {text}")
     for column, value in items.image_values(row):

@@ -32,7 +32,6 @@ def curves(title: str, frames: dict[str, pl.DataFrame], metrics: list[str], log_
     if long.is_empty():
         st.caption("nothing logged")
         return
-    long = long.with_columns(pl.format("{} · {}", "run", "metric").alias("series"))
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     chart = (
         alt.Chart(long.to_pandas())
@@ -40,7 +39,8 @@ def curves(title: str, frames: dict[str, pl.DataFrame], metrics: list[str], log_
         .encode(
             x=alt.X(f"{training.STEP}:Q"),
             y=alt.Y("value:Q", scale=scale, title=title),
-            color=alt.Color("series:N", legend=alt.Legend(orient="bottom", columns=2)),
+            color=alt.Color("metric:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
+            strokeDash=alt.StrokeDash("run:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
             tooltip=["run", "metric", training.STEP, "value"],
         )
         .properties(height=CHART_HEIGHT)

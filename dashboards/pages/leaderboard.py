@@ -17,7 +17,7 @@ models = sorted(table.get_column("model").unique().to_list())
 left, mid, right = st.columns([3, 3, 1])
 chosen = left.multiselect("Benchmarks", benches, placeholder="all benchmarks", key="benches")
 picked = mid.multiselect("Models", models, placeholder="all models", key="models")
-with_reference = right.toggle("Published rows", value=True, key="with_reference")
+with_reference = right.toggle("Published", value=True, key="with_reference")
 
 wide = leaderboard.wide_table(leaderboard.filter_long(table, chosen, picked, with_reference))
 st.caption(
