@@ -25,7 +25,10 @@ def load_model(ckpt: str | None) -> Any:
         from models.mammoth2 import Mammoth2
     except ImportError:
         raise BadInput(ckpt, None, "models.mammoth2.Mammoth2 is not available") from None
-    return Mammoth2.from_pretrained(ckpt)
+    try:
+        return Mammoth2.from_pretrained(ckpt)
+    except (FileNotFoundError, ValueError) as e:
+        raise BadInput(ckpt, None, f"cannot load the checkpoint ({e})") from None
 
 
 def generate_images(

@@ -55,7 +55,7 @@ def test_bad_records_exit_2_with_one_line_naming_file_and_item(tmp_path, capsys)
 
 
 def test_generate_with_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
-    code = main([str(tmp_path / "ckpt"), "--detector", "shapes", "--out", str(tmp_path)])
+    code = main([str(tmp_path / "ckpt"), "--detector", "shapes", "--out", str(tmp_path / "res")])
     assert code == 2 and "ckpt: checkpoint not found" in capsys.readouterr().err
 
 
