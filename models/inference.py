@@ -217,7 +217,7 @@ def _edit_one(
         t2i_sample(model, negative_prompt, None, with_visual_tokens=False),
     ]
     conds = condition_sequences(model, samples)
-    ref = [[model.encode_image(source.to(model.device))]]
+    ref = [[model.encode_image(source.to(model.device), generator)]]
     guided = EditCFG(
         cond=dit_denoiser(model, conds[:1], ref),
         ref=dit_denoiser(model, conds[1:], ref),

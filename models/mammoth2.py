@@ -221,8 +221,8 @@ class Mammoth2(nn.Module):
         if not which:
             return cond_TD.new_zeros(()), 0, [], None
         conds = self.conditions(cond_TD, batch, which)
-        x1 = [self.encode_image(batch.samples[b].image) for b in which]
-        refs = [[self.encode_image(r) for r in batch.samples[b].refs] for b in which]
+        x1 = [self.encode_image(batch.samples[b].image, generator) for b in which]
+        refs = [[self.encode_image(r, generator) for r in batch.samples[b].refs] for b in which]
         patch = self.config.dit.patch_size
         tokens = [x.shape[1] * x.shape[2] // patch**2 for x in x1]
         fcfg = self.config.flow
@@ -238,9 +238,12 @@ class Mammoth2(nn.Module):
         return fm_sum, count, velocity, t
 
     @torch.no_grad()
-    def encode_image(self, image_CHW: torch.Tensor) -> torch.Tensor:
+    def encode_image(
+        self, image_CHW: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """Pixels in [-1, 1] -> DiT latent (C, h, w) (the VAE is frozen)."""
-        return self.vae.encode(image_CHW[None].to(self.device, self.dit.x_embedder.weight.dtype))[0]
+        pixels = image_CHW[None].to(self.device, self.dit.x_embedder.weight.dtype)
+        return self.vae.encode(pixels, generator)[0]
 
     def _rope_index(
         self, ids_L: torch.Tensor, mm_types_L: torch.Tensor, grid: torch.Tensor | None

@@ -1,0 +1,108 @@
+import numpy as np
+import torch
+from PIL import Image
+
+from models.config import IGNORE_INDEX
+from models.generate import generate_visual_tokens
+from models.mammoth2 import Mammoth2
+from models.presets import get_config
+from models.text import chat_ids
+from tests.models.conftest import randomize_zero_init
+
+IMAGE = torch.rand(3, 64, 64) * 2 - 1
+
+
+def _mixed_samples(model: Mammoth2) -> list:
+    pil = Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype("uint8"))
+    question = [{"type": "image", "image": pil}, {"type": "text", "text": "What shape?"}]
+    return [
+        model.t2i_sample("a red circle", IMAGE),
+        model.t2i_sample("two blue squares", IMAGE, with_visual_tokens=False),
+        model.edit_sample(IMAGE, "make it green", IMAGE.flip(-1)),
+        model.chat_sample([{"role": "user", "content": question}], "a circle"),
+    ]
+
+
+def test_t2i_sample_layout(tiny):
+    sample = tiny.t2i_sample("a red circle", IMAGE)
+    h, w = tiny.config.generation.ar_grid
+    answer = h * (w + 1) + 2  # image start, rows of codes + EOL, image end
+    assert int(sample.image_cond.sum()) == answer
+    assert int((sample.targets != IGNORE_INDEX).sum()) == answer - 1
+    eol = tiny.layout.special("endofline")
+    assert int((sample.input_ids == eol).sum()) == h
+    assert not (sample.text_cond & sample.image_cond).any()
+
+
+def test_packed_and_padded_forward_agree(tiny):
+    model = Mammoth2(get_config("tiny"))
+    randomize_zero_init(model.dit)
+    samples = _mixed_samples(model)
+    packed = model(model.collate(samples), generator=torch.Generator().manual_seed(1))
+    padded = model(model.collate(samples, padded=True), generator=torch.Generator().manual_seed(1))
+    assert packed.ntp_tokens == padded.ntp_tokens > 0
+    assert packed.fm_samples == padded.fm_samples == 3
+    torch.testing.assert_close(packed.ntp_loss_sum, padded.ntp_loss_sum, atol=1e-4, rtol=1e-5)
+    for a, b in zip(packed.velocity, padded.velocity, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+def test_training_lowers_the_loss_on_a_fixed_batch():
+    model = Mammoth2(get_config("tiny"))
+    batch = model.collate(_mixed_samples(model))
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for step in range(12):
+        out = model(batch, generator=torch.Generator().manual_seed(step % 2))
+        opt.zero_grad()
+        out.loss().backward()
+        opt.step()
+        losses.append(float(out.loss().detach()))
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_generate_images_returns_seeded_pil_images(tiny):
+    images = tiny.generate_images(["a red circle", "a square"], num_steps=2, seed=5)
+    again = tiny.generate_images(["a red circle", "a square"], num_steps=2, seed=5)
+    assert [im.size for im in images] == [(64, 64), (64, 64)]
+    assert all(
+        np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(images, again, strict=True)
+    )
+    without_ar = tiny.generate_images(["a red circle"], num_steps=2, use_ar=False, sampler="heun")
+    assert without_ar[0].size == (64, 64)
+
+
+def test_generate_images_with_a_vae_preset():
+    model = Mammoth2(get_config("tiny-vae")).eval()
+    [image] = model.generate_images(["a circle"], num_steps=1, height=32, width=48)
+    assert image.size == (48, 32)
+
+
+def test_ar_grid_structure_and_left_padding_does_not_change_tokens(tiny):
+    tok = tiny.text_tokenizer
+    start = tiny.layout.special("image_start")
+    prompts = [
+        chat_ids(tok, [{"role": "user", "content": p}]) + [start] for p in ("hi", "a longer prompt")
+    ]
+    negative = chat_ids(tok, [{"role": "user", "content": ""}]) + [start]
+    batch = generate_visual_tokens(tiny, prompts, [negative] * 2, guidance=3.0, temperature=0)
+    alone = generate_visual_tokens(tiny, prompts[:1], [negative], guidance=3.0, temperature=0)
+    assert torch.equal(batch[:1], alone)
+    h, w = tiny.config.generation.ar_grid
+    grid = batch.view(2, h, w + 1)
+    assert (grid[:, :, w] == tiny.layout.special("endofline")).all()
+    codes = tiny.layout.codes(grid[:, :, :w])
+    assert ((codes >= 0) & (codes < tiny.config.mammothtok.codebook_size)).all()
+
+
+def test_edit_keeps_the_source_size(tiny):
+    source = Image.fromarray(np.zeros((40, 72, 3), dtype=np.uint8))
+    [edited] = tiny.edit([source], ["make it red"], num_steps=2)
+    assert edited.size == (72, 40)
+
+
+def test_chat_answers_with_text(tiny):
+    image = Image.fromarray(np.zeros((64, 64, 3), dtype=np.uint8))
+    content = [{"type": "image", "image": image}, {"type": "text", "text": "What is this?"}]
+    answer = tiny.chat([{"role": "user", "content": content}], max_new_tokens=4)
+    assert isinstance(answer, str) and len(answer.encode()) <= 4 * 4

@@ -1,0 +1,65 @@
+import time
+
+import torch
+
+from models.__main__ import main
+from models.mammoth2 import Mammoth2
+from models.presets import PRESETS, get_config, parameter_table
+
+BILLION = 1e9
+
+
+def _meta_model(name: str) -> Mammoth2:
+    cfg = get_config(name)
+    cfg.backbone.pretrained = None
+    with torch.device("meta"):
+        return Mammoth2(cfg)
+
+
+def test_mammoth2_preset_on_meta_matches_paper_sizes(capsys):
+    table = parameter_table(_meta_model("mammoth2"))
+    backbone = table["backbone: Qwen3-VL language model"] + table["backbone: Qwen3-VL vision"]
+    experts = table["generation experts"]
+    dit = table["DiT"] + table["alignment (text proj + Q-Former)"]
+    assert 8.6 * BILLION < backbone < 8.9 * BILLION  # Qwen3-VL-8B: 8.77B
+    assert 3.0 * BILLION < experts < 3.5 * BILLION  # "3B gen experts"
+    assert 1.9 * BILLION < dit < 2.4 * BILLION  # "2B DiT" (Q-Former lives in the DiT upstream)
+    assert 12.5 * BILLION < backbone + experts + dit < 14.5 * BILLION
+    assert main(["params", "mammoth2"]) == 0
+    printed = capsys.readouterr().out
+    assert "generation experts" in printed and "total" in printed
+
+
+def test_every_preset_builds_on_meta():
+    for name in PRESETS:
+        assert sum(parameter_table(_meta_model(name)).values()) > 0
+
+
+def test_meta_init_then_to_empty_and_init_weights_gives_a_working_model():
+    model = _meta_model("tiny")
+    model.to_empty(device="cpu")
+    model.init_weights()
+    reference = Mammoth2(get_config("tiny"))
+    for (name, a), (_, b) in zip(model.named_buffers(), reference.named_buffers(), strict=True):
+        assert torch.equal(a, b), name
+    sample = model.t2i_sample("a blue square", torch.rand(3, 64, 64) * 2 - 1)
+    out = model(model.collate([sample]))
+    assert torch.isfinite(out.loss())
+    assert all(torch.count_nonzero(v) == 0 for v in out.velocity)  # zero-init DiT output
+
+
+def test_tiny_training_step_on_64px_images_is_well_under_a_second():
+    model = Mammoth2(get_config("tiny"))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    image = torch.rand(3, 64, 64) * 2 - 1
+    samples = [model.t2i_sample(f"prompt {i}", image) for i in range(4)]
+    batch = model.collate(samples)
+    times = []
+    for _ in range(4):
+        start = time.perf_counter()
+        loss = model(batch).loss()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - start)
+    assert min(times[1:]) < 1.0, times
