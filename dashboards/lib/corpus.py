@@ -18,7 +18,7 @@ from PIL import ImageOps
 
 from corpus.dataset import DATASET_JSON, MANIFEST, REJECTS
 from corpus.shards import data_path, read_sample
-from dashboards.lib.roots import child, confine
+from dashboards.lib.roots import child, confine, inside
 
 GROUPS = ("task", "source", "lang")
 # Columns that are bookkeeping, not measurements worth a histogram.
@@ -53,7 +53,7 @@ def find_datasets(roots: tuple[Path, ...]) -> list[Path]:
         for depth in range(SEARCH_DEPTH + 1):
             pattern = "/".join(["*"] * depth + [MANIFEST])
             found += [p.parent for p in sorted(root.glob(pattern))]
-    return list(dict.fromkeys(found))
+    return inside(list(dict.fromkeys(found)), roots)
 
 
 def stamp(dataset: Path) -> float:

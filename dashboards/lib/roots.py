@@ -85,3 +85,15 @@ def child(root: Path, *names: str) -> Path:
         if not name or name in {".", ".."} or "/" in name or "\\" in name:
             raise PathRefused(f"{name!r}: not a plain name")
     return confine(root.joinpath(*names), (root,))
+
+
+def inside(paths: list[Path], allowed: tuple[Path, ...]) -> list[Path]:
+    """The paths that resolve under ``allowed`` (a symlink found by a glob may point elsewhere)."""
+    kept = []
+    for p in paths:
+        try:
+            confine(p, allowed)
+        except PathRefused:
+            continue
+        kept.append(p)
+    return kept

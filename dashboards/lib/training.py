@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from dashboards.lib.roots import inside
+
 LOG_GLOB = "*.jsonl"
 SEARCH_DEPTH = 3
 STEP = "step"
@@ -40,7 +42,8 @@ def find_logs(roots: tuple[Path, ...]) -> list[Log]:
         for depth in range(SEARCH_DEPTH + 1):
             for p in sorted(root.glob("/".join(["*"] * depth + [LOG_GLOB]))):
                 logs.append(Log(f"{root.name}/{p.relative_to(root)}", p))
-    return list({log.path: log for log in logs}.values())
+    kept = set(inside([log.path for log in logs], roots))
+    return list({log.path: log for log in logs if log.path in kept}.values())
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, float]:

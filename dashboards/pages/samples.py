@@ -17,8 +17,10 @@ if runs.is_empty():
 asked = deeplink.seed({"benchmark": "bench", "run": "run_a", "compare": "run_b", "item": "item"})
 try:  # a linked run is a path under the results roots: check it before any widget uses it
     for key in ("run", "compare"):
-        if key in asked:
-            results.find_ref(roots.results, asked[key], asked.get("benchmark", "x"))
+        if key in asked and not results.find_ref(
+            roots.results, asked[key], asked.get("benchmark", "")
+        ):
+            st.warning(f"Linked {key} {asked[key]!r} has no {asked.get('benchmark')!r} results.")
 except PathRefused as e:
     refuse(e)
 

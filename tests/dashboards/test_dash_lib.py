@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from dashboards.lib import funnel, leaderboard, records, training
+from dashboards.lib import corpus, funnel, leaderboard, records, training
 from dashboards.lib.roots import PathRefused, child, confine, parse_roots
 
 
@@ -23,6 +23,21 @@ def test_confine_refuses_escapes_and_symlinks(tmp_path):
             confine(bad, (root,))
     with pytest.raises(PathRefused):
         confine("../secret", (root,), base=root)
+
+
+def test_symlinked_dataset_and_log_outside_roots_are_not_listed(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "ds").mkdir(parents=True)
+    (outside / "ds" / "manifest.parquet").write_bytes(b"")
+    (outside / "run.jsonl").write_text('{"step": 0}\n')
+    root = tmp_path / "root"
+    (root / "own").mkdir(parents=True)
+    (root / "own" / "manifest.parquet").write_bytes(b"")
+    (root / "own" / "log.jsonl").write_text('{"step": 0}\n')
+    (root / "ds").symlink_to(outside / "ds")
+    (root / "run.jsonl").symlink_to(outside / "run.jsonl")
+    assert corpus.find_datasets((root,)) == [root / "own"]
+    assert [log.path for log in training.find_logs((root,))] == [root / "own" / "log.jsonl"]
 
 
 @pytest.mark.parametrize("name", ["..", ".", "", "a/b", "/etc"])

@@ -94,6 +94,12 @@ def test_sample_browser_deep_link_to_an_item(app):
     assert "a photo of a blue square" in texts(at)
 
 
+def test_broken_deep_link_is_reported(app):
+    at = app("samples", {"benchmark": "geneval", "run": "ckpt-z"})
+    assert any("'ckpt-z' has no 'geneval' results" in w.value for w in at.warning)
+    assert at.selectbox(key="run_a").value == "ckpt-a"
+
+
 def test_record_path_outside_results_is_refused(app):
     at = app(
         "samples", {"benchmark": "geneval", "run": "ckpt-b", "item": "../../../../outside.png"}
