@@ -9,7 +9,7 @@ record, a dataset chosen in a widget) goes through :func:`confine` first: it is 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import evaluation
@@ -29,10 +29,7 @@ class Roots:
     results: tuple[Path, ...] = ()
     corpus: tuple[Path, ...] = ()
     logs: tuple[Path, ...] = ()
-    reference: tuple[Path, ...] = field(default=())
-
-    def all(self) -> tuple[Path, ...]:
-        return self.results + self.corpus + self.logs + self.reference
+    reference: tuple[Path, ...] = ()
 
 
 def _parser() -> argparse.ArgumentParser:
