@@ -12,6 +12,7 @@ from pandas.io.formats.style import Styler
 
 BEST_STYLE = "background-color: #b7e4c7; font-weight: bold"
 RUN_SOURCE = "our run"
+PUBLISHED = "published"
 
 
 def long_table(runs: pl.DataFrame, reference: pl.DataFrame) -> pl.DataFrame:
@@ -22,12 +23,7 @@ def long_table(runs: pl.DataFrame, reference: pl.DataFrame) -> pl.DataFrame:
         "benchmark",
         "overall",
     )
-    published = reference.select(
-        "model",
-        pl.concat_str([pl.col("table"), pl.col("source")], separator=", ").alias("source"),
-        "benchmark",
-        "overall",
-    )
+    published = reference.select("model", pl.lit(PUBLISHED).alias("source"), "benchmark", "overall")
     return pl.concat([ours, published])
 
 
@@ -49,18 +45,13 @@ def wide_table(long: pl.DataFrame) -> pd.DataFrame:
     """One row per model (runs and published apart), one column per benchmark, by mean rank."""
     if long.is_empty():
         return pd.DataFrame(columns=["model", "source"])
-    kind = (pl.col("source") == RUN_SOURCE).alias("ours")
-    long = long.with_columns(kind)
-    # A published model spans several paper tables: one row, its tables listed together.
-    sources = long.group_by("model", "ours").agg(pl.col("source").unique().sort().str.join("; "))
+    # A published model spans several paper tables: one row, one column per benchmark.
     wide = long.pivot(
-        on="benchmark", index=["model", "ours"], values="overall", aggregate_function="first"
+        on="benchmark", index=["model", "source"], values="overall", aggregate_function="first"
     )
-    benches = sorted(c for c in wide.columns if c not in ("model", "ours"))
+    benches = sorted(c for c in wide.columns if c not in ("model", "source"))
     ranks = [pl.col(b).rank(descending=True) for b in benches]
-    wide = wide.join(sources, on=["model", "ours"]).with_columns(
-        pl.mean_horizontal(ranks).alias("_rank")
-    )
+    wide = wide.with_columns(pl.mean_horizontal(ranks).alias("_rank"))
     return wide.sort("_rank", "model").select("model", "source", *benches).to_pandas()
 
 

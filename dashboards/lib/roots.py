@@ -12,10 +12,10 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-import evaluation
+from evaluation.reference_scores import TABLES_FILE
 
 # The paper's published rows ship with the evaluation package (DESIGN.md section 7).
-DEFAULT_REFERENCE = Path(evaluation.__file__).resolve().parent / "reference_scores"
+DEFAULT_REFERENCE = TABLES_FILE.resolve().parent
 
 
 class PathRefused(PermissionError):

@@ -25,5 +25,7 @@ st.caption(
     "(higher is better on every benchmark here)."
 )
 st.dataframe(leaderboard.styled(wide), hide_index=True, width="stretch")
+with st.expander("Sources and scales of the published rows"):
+    st.dataframe(reference.sources(roots.reference), hide_index=True)
 st.subheader("Runs")
 st.dataframe(runs.drop("root").sort("time", descending=True, nulls_last=True), hide_index=True)

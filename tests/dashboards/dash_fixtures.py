@@ -104,44 +104,41 @@ def write_results(root: Path) -> Path:
 
 
 REFERENCE_TABLES = {
-    "table2_geneval.json": {
-        "table": "Table 2",
-        "source": "arXiv:2511.18262",
-        "rows": [
-            {
-                "model": "Mammoth2",
-                "benchmark": "geneval",
-                "overall": 0.87,
-                "categories": {"single_object": 1.0, "two_object": 0.97},
-            },
-            {
-                "model": "BAGEL",
-                "benchmark": "geneval",
-                "overall": 0.88,
-                "categories": {"single_object": 0.99, "two_object": 0.94},
-            },
-        ],
-    },
-    "table4_imgedit.json": {
-        "table": "Table 4",
-        "source": "arXiv:2511.18262",
-        "rows": [
-            {
-                "model": "Mammoth2",
-                "benchmark": "imgedit",
-                "overall": 4.06,
-                "categories": {"add": 4.3, "remove": 3.9},
-            }
-        ],
-    },
+    "tables": [
+        {
+            "benchmark": "geneval",
+            "scale": "0-1",
+            "source": "paper Table 2",
+            "rows": [
+                {
+                    "model": "Mammoth2",
+                    "overall": 0.87,
+                    "paper_model": True,
+                    "categories": {"single_object": 1.0, "two_object": 0.97},
+                },
+                {
+                    "model": "BAGEL",
+                    "overall": 0.88,
+                    "categories": {"single_object": 0.99, "two_object": 0.94},
+                },
+            ],
+        },
+        {
+            "benchmark": "imgedit",
+            "scale": "1-5",
+            "source": "paper Table 4",
+            "rows": [
+                {"model": "Mammoth2", "overall": 4.06, "categories": {"add": 4.3, "remove": 3.9}}
+            ],
+        },
+    ]
 }
 
 
 def write_reference(root: Path) -> Path:
     out = root / "reference"
     out.mkdir(parents=True)
-    for name, table in REFERENCE_TABLES.items():
-        (out / name).write_text(json.dumps(table))
+    (out / "paper_tables.json").write_text(json.dumps(REFERENCE_TABLES))
     return out
 
 

@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from dashboards.lib import corpus, funnel, leaderboard, records, training
+from dashboards.lib import corpus, funnel, leaderboard, records, reference, training
 from dashboards.lib.roots import PathRefused, child, confine, parse_roots
 
 
@@ -57,7 +57,7 @@ def test_best_value_per_benchmark_is_highlighted():
     long = pl.DataFrame(
         {
             "model": ["a", "b", "M", "a", "b"],
-            "source": ["our run", "our run", "Table 2, paper", "our run", "our run"],
+            "source": ["our run", "our run", "published", "our run", "our run"],
             "benchmark": ["geneval", "geneval", "geneval", "imgedit", "imgedit"],
             "overall": [0.5, 0.9, 0.87, 4.2, 3.0],
         }
@@ -110,3 +110,9 @@ def test_training_log_groups_and_torn_lines(tmp_path):
         "throughput": ["tokens_per_s"],
         "other": [],
     }
+
+
+def test_default_reference_is_the_evaluation_packages_paper_tables():
+    rows = reference.reference_rows(parse_roots([]).reference)
+    dev = rows.filter(pl.col("model") == "MammothModa2 (Dev)")
+    assert dict(zip(dev["benchmark"], dev["overall"], strict=True))["geneval"] == 0.87

@@ -31,7 +31,9 @@ def test_leaderboard_places_runs_among_published_rows(app):
     mammoth = table[table["model"] == "Mammoth2"].iloc[0]
     assert mammoth["geneval"] == pytest.approx(0.87)
     assert mammoth["imgedit"] == pytest.approx(4.06)
-    assert "Table 2" in mammoth["source"]
+    assert mammoth["source"] == "published"
+    sources = at.dataframe[1].value
+    assert list(sources["source"]) == ["paper Table 2", "paper Table 4"]
 
     at.toggle(key="with_reference").set_value(False).run()
     assert set(at.dataframe[0].value["model"]) == {"ckpt-a", "ckpt-b", "ckpt-c"}
