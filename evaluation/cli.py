@@ -38,6 +38,7 @@ def base_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--run", help="run name (default: the checkpoint folder name, or 'records')")
     p.add_argument("--stage", choices=STAGES, default="all", help="generate, score, or both")
     p.add_argument("--seed", type=int, default=0, help="base seed of generation (default 0)")
+    p.add_argument("--steps", type=int, help="sampling steps of the DiT (default: the model's)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return p
 

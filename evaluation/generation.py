@@ -32,11 +32,15 @@ def load_model(ckpt: str | None) -> Any:
 
 
 def generate_images(
-    model: Any, prompts: list[str], resolution: int | None, seed: int
+    model: Any, prompts: list[str], resolution: int | None, seed: int, steps: int | None = None
 ) -> list[Image.Image]:
-    """One image per prompt, seeded per call; ``resolution`` None keeps the model's default."""
-    size = {} if resolution is None else {"height": resolution, "width": resolution}
-    images = model.generate_images(prompts, seed=seed, **size)
+    """One image per prompt, seeded per call; None keeps the model's default size / steps."""
+    kwargs: dict[str, Any] = (
+        {} if resolution is None else {"height": resolution, "width": resolution}
+    )
+    if steps is not None:
+        kwargs["num_steps"] = steps
+    images = model.generate_images(prompts, seed=seed, **kwargs)
     if len(images) != len(prompts):
         raise RuntimeError(f"model returned {len(images)} images for {len(prompts)} prompts")
     return images

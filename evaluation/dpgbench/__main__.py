@@ -70,7 +70,9 @@ def generate(args: argparse.Namespace, prompts: dict[str, str], run_dir: RunDir)
         return
     model = load_model(args.ckpt)
     for item_id in tqdm(todo, desc="generate", disable=args.no_progress):
-        images = generate_images(model, [prompts[item_id]] * PIC_NUM, args.resolution, args.seed)
+        images = generate_images(
+            model, [prompts[item_id]] * PIC_NUM, args.resolution, args.seed, args.steps
+        )
         make_grid(images, args.resolution).save(run_dir.outputs / f"{item_id}.png")
 
 

@@ -76,7 +76,9 @@ def generate(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunD
     for meta in tqdm(todo, desc="generate", disable=args.no_progress):
         write_prompt_metadata(run_dir.outputs, meta)
         prompts = [meta.prompt] * args.n_samples
-        images = generate_images(model, prompts, args.resolution, args.seed + meta.index)
+        images = generate_images(
+            model, prompts, args.resolution, args.seed + meta.index, args.steps
+        )
         for k, image in enumerate(images):
             image.save(sample_path(run_dir.outputs, meta.index, k))
 
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage in ("score", "all") and rank_world()[0] == 0:
         options = DetectorOptions(args.detector_model, args.clip_model, args.device)
         judge = {"records": args.records} if args.records else detector_info(args.detector, options)
-        settings = {"n_samples": args.n_samples, "resolution": args.resolution}
+        settings = {"n_samples": args.n_samples, "resolution": args.resolution, "steps": args.steps}
         write_run_info(
             run_dir,
             benchmark=BENCHMARK,

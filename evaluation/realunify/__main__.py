@@ -62,7 +62,7 @@ def generate(args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir) ->
         return
     model = load_model(args.ckpt)
     for item in tqdm(todo, desc="generate", disable=args.no_progress):
-        [image] = generate_images(model, [item.prompt], args.resolution, args.seed)
+        [image] = generate_images(model, [item.prompt], args.resolution, args.seed, args.steps)
         image.save(run_dir.outputs / f"{item.key}.png")
 
 
