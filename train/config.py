@@ -209,5 +209,13 @@ def from_dict(data: dict[str, Any]) -> TrainConfig:
 
 
 def save(cfg: TrainConfig, path: Path) -> None:
+    save_json(cfg.to_dict(), path)
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def save_json(data: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cfg.to_dict(), indent=2))
+    path.write_text(json.dumps(data, indent=2))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from torch import nn
 
 from models.config import Mammoth2Config
+from models.presets import get_config
 
 GROUPS = ("mammothtok", "experts", "backbone", "alignment", "dit", "vae")
 WRAPPER_PREFIXES = ("_checkpoint_wrapped_module.", "_orig_mod.", "_fsdp_wrapped_module.")
@@ -22,11 +23,7 @@ EXPERT_MARKERS = (".mlp.gen.", ".embed_tokens.gen.", "backbone.gen_head.")
 
 
 def model_config(preset: str) -> Mammoth2Config:
-    """``tiny`` is the default tree of ``models.config``; other presets come from models/."""
-    if preset == "tiny":
-        return Mammoth2Config()
-    from models.presets import get_config  # the paper-size registry lives with the model
-
+    """The architecture of a named preset (``tiny``, ``tiny-vae``, ``mammoth2``)."""
     return get_config(preset)
 
 
