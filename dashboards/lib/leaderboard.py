@@ -52,7 +52,8 @@ def wide_table(long: pl.DataFrame) -> pd.DataFrame:
     benches = sorted(c for c in wide.columns if c not in ("model", "source"))
     ranks = [pl.col(b).rank(descending=True) for b in benches]
     wide = wide.with_columns(pl.mean_horizontal(ranks).alias("_rank"))
-    return wide.sort("_rank", "model").select("model", "source", *benches).to_pandas()
+    wide = wide.sort("_rank", "model", nulls_last=True)
+    return wide.select("model", "source", *benches).to_pandas()
 
 
 def styled(wide: pd.DataFrame) -> Styler:

@@ -27,6 +27,7 @@ def test_leaderboard_places_runs_among_published_rows(app):
     at = app("leaderboard")
     table = at.dataframe[0].value
     assert {"ckpt-a", "ckpt-b", "ckpt-c", "Mammoth2", "BAGEL"} <= set(table["model"])
+    assert table["model"].iloc[-1] == "ckpt-c"  # no score anywhere: ranked last
     assert {"geneval", "imgedit", "dpgbench"} <= set(table.columns)
     mammoth = table[table["model"] == "Mammoth2"].iloc[0]
     assert mammoth["geneval"] == pytest.approx(0.87)
