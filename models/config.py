@@ -147,6 +147,15 @@ class FlowConfig:
 
 
 @dataclass
+class NoiseConfig:
+    """Training-time corruption of *input* visual tokens (targets stay clean); 0 disables."""
+
+    similarity_fraction: float = 0.0  # share of tokens replaced by a near codebook neighbour
+    similarity_k: int = 8  # neighbours to choose from
+    region_max_area: float = 0.0  # largest share of the grid covered by the random rectangle
+
+
+@dataclass
 class GenerationConfig:
     """Inference defaults (README values of the reference model where they exist)."""
 
@@ -175,6 +184,7 @@ class Mammoth2Config:
     dit: DiTConfig = field(default_factory=DiTConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
     flow: FlowConfig = field(default_factory=FlowConfig)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
 
     def to_dict(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from models.batch import Mammoth2Batch, Mammoth2Sample, collate
 from models.config import IGNORE_INDEX, Mammoth2Config
 from models.dit import DiT
 from models.flow import flow_matching_loss, interpolate, sample_train_times, velocity_target
+from models.noise import codebook_neighbours
 from models.text import TokenLayout, build_text_tokenizer
 from models.tokenizer import MammothTok
 from models.vae import ImageAutoencoder
@@ -74,6 +75,7 @@ class Mammoth2(nn.Module):
                 f"DiT in_channels {cfg.dit.in_channels} != VAE channels {self.vae.channels}"
             )
         self._text_tokenizer = None
+        self._neighbours: tuple[int, torch.Tensor] | None = None
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -103,6 +105,14 @@ class Mammoth2(nn.Module):
         if self._text_tokenizer is None:
             self._text_tokenizer = build_text_tokenizer(self.config.text_tokenizer)
         return self._text_tokenizer
+
+    def codebook_neighbours(self) -> torch.Tensor:
+        """(K, k) nearest MammothTok codes of each code, cached until the codebook changes."""
+        weight = self.mammothtok.quantizer.codebook.weight
+        if self._neighbours is None or self._neighbours[0] != weight._version:
+            table = codebook_neighbours(weight.detach(), self.config.noise.similarity_k)
+            self._neighbours = (weight._version, table)
+        return self._neighbours[1]
 
     @property
     def device(self) -> torch.device:

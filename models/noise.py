@@ -16,13 +16,20 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+NEIGHBOUR_CHUNK = 1024  # rows of the K x K similarity computed at once (16384^2 would be 1 GiB)
 
+
+@torch.no_grad()
 def codebook_neighbours(codebook_Kd: torch.Tensor, k: int) -> torch.Tensor:
     """(K, k) indices of each code's k nearest other codes by cosine similarity."""
     unit = F.normalize(codebook_Kd.float(), dim=-1)
-    sim_KK = unit @ unit.T
-    sim_KK.fill_diagonal_(-float("inf"))
-    return sim_KK.topk(k, dim=-1).indices
+    chunks = []
+    for start in range(0, unit.shape[0], NEIGHBOUR_CHUNK):
+        sim = unit[start : start + NEIGHBOUR_CHUNK] @ unit.T
+        rows = torch.arange(sim.shape[0], device=sim.device)
+        sim[rows, rows + start] = -float("inf")  # never one's own neighbour
+        chunks.append(sim.topk(k, dim=-1).indices)
+    return torch.cat(chunks, 0)
 
 
 def similarity_noise(

@@ -23,6 +23,7 @@ from PIL import Image
 
 from models.batch import Mammoth2Sample
 from models.config import IGNORE_INDEX
+from models.noise import region_noise, similarity_noise
 from models.text import chat_ids
 
 
@@ -52,15 +53,26 @@ def image_token_ids(model, image_CHW: torch.Tensor, grid_hw: tuple[int, int]) ->
 
 
 def _sample(
-    model, prompt: list[int], answer: list[int] | torch.Tensor, image_cond: bool, **extra
+    model,
+    prompt: list[int],
+    answer: list[int] | torch.Tensor,
+    image_cond: bool,
+    generator: torch.Generator | None = None,
+    **extra,
 ) -> Mammoth2Sample:
-    """Concatenate prompt and answer; targets on the answer; condition masks by position."""
+    """Concatenate prompt and answer; targets on the (clean) answer; condition masks by position.
+
+    With a ``generator`` the answer's visual tokens are corrupted in the *inputs* as configured
+    in ``config.noise`` (similarity and region noise); the targets keep the clean tokens.
+    """
     answer = torch.as_tensor(answer, dtype=torch.long)
     ids = torch.cat([torch.tensor(prompt, dtype=torch.long), answer])
     n_prompt = len(prompt)
     targets = torch.full_like(ids, IGNORE_INDEX)
     if answer.numel() > 1:
         targets[n_prompt : len(ids) - 1] = ids[n_prompt + 1 :]
+    if generator is not None and image_cond:
+        ids[n_prompt:] = corrupt_answer(model, answer, generator)
     in_prompt = torch.arange(len(ids)) < n_prompt
     is_gen = ids >= model.layout.gen_start
     vision_ids = [
@@ -72,23 +84,40 @@ def _sample(
     return Mammoth2Sample(ids, targets, text_cond, image_mask, **extra)
 
 
+def corrupt_answer(model, answer: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Similarity + region noise on the visual tokens of ``<start> rows+EOL <end>`` ids."""
+    cfg, layout = model.config.noise, model.layout
+    h, w = model.config.generation.ar_grid
+    grid = answer[1:-1].clone().view(h, w + 1)
+    codes = layout.codes(grid[:, :w])
+    if cfg.similarity_fraction > 0:
+        neighbours = model.codebook_neighbours().to(codes.device)
+        codes = similarity_noise(codes, neighbours, cfg.similarity_fraction, generator)
+    if cfg.region_max_area > 0:
+        codes = region_noise(codes[None], layout.codebook_size, cfg.region_max_area, generator)[0]
+    grid[:, :w] = layout.visual_ids(codes)
+    return torch.cat([answer[:1], grid.reshape(-1), answer[-1:]])
+
+
 def t2i_sample(
     model,
     prompt: str,
     image: torch.Tensor | None = None,
     with_visual_tokens: bool = True,
     answer_ids: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
 ) -> Mammoth2Sample:
     """Text-to-image sample; ``image`` (3, H, W) in [-1, 1] is the FM target (None at inference).
 
-    ``answer_ids`` overrides the MammothTok tokens of ``image`` (inference passes AR output).
+    ``answer_ids`` overrides the MammothTok tokens of ``image`` (inference passes AR output);
+    ``generator`` turns on the configured visual-token noise (training only).
     """
     prompt_ids = chat_ids(model.text_tokenizer, [{"role": "user", "content": prompt}])
     if not with_visual_tokens:
         return _sample(model, prompt_ids, [], False, image=image)
     if answer_ids is None:
         answer_ids = image_token_ids(model, image, model.config.generation.ar_grid)
-    return _sample(model, prompt_ids, answer_ids, True, image=image)
+    return _sample(model, prompt_ids, answer_ids, True, generator, image=image)
 
 
 def edit_prompt_ids(model, source: torch.Tensor, instruction: str) -> list[int]:
@@ -103,12 +132,13 @@ def edit_sample(
     instruction: str,
     target: torch.Tensor | None = None,
     answer_ids: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
 ) -> Mammoth2Sample:
     """Edit sample: source tokens in the prompt, source as DiT reference, target as FM target."""
     prompt_ids = edit_prompt_ids(model, source, instruction)
     if answer_ids is None:
         answer_ids = image_token_ids(model, target, model.config.generation.ar_grid)
-    return _sample(model, prompt_ids, answer_ids, True, image=target, refs=[source])
+    return _sample(model, prompt_ids, answer_ids, True, generator, image=target, refs=[source])
 
 
 def chat_sample(model, messages: list[dict], answer: str | None = None) -> Mammoth2Sample:

@@ -43,3 +43,23 @@ def test_region_noise_corrupts_one_rectangle_within_the_area_budget():
         width = int(cols.max() - cols.min() + 1)
         assert height * width == rows.numel()  # a full rectangle
         assert ((noisy[b][noisy[b] != -1] >= 0) & (noisy[b][noisy[b] != -1] < K)).all()
+
+
+def test_sample_builder_corrupts_inputs_but_keeps_clean_targets():
+    from models.config import IGNORE_INDEX, NoiseConfig
+    from models.mammoth2 import Mammoth2
+    from models.presets import get_config
+
+    cfg = get_config("tiny")
+    cfg.noise = NoiseConfig(similarity_fraction=0.5, region_max_area=0.25)
+    model = Mammoth2(cfg)
+    image = torch.rand(3, 64, 64) * 2 - 1
+    clean = model.t2i_sample("a circle", image)
+    noisy = model.t2i_sample("a circle", image, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(clean.targets, noisy.targets)
+    changed = clean.input_ids != noisy.input_ids
+    assert changed.any()
+    assert (noisy.input_ids[changed] >= model.layout.visual_start).all()  # only visual tokens
+    eol = model.layout.special("endofline")
+    assert torch.equal(clean.input_ids == eol, noisy.input_ids == eol)
+    assert (clean.targets[clean.targets != IGNORE_INDEX] >= model.layout.gen_start).all()

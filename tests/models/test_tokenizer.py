@@ -83,3 +83,23 @@ def test_training_on_shapes_world_lowers_reconstruction_error():
         after = F.mse_loss(tok.decode(tok.encode(images)), images).item()
     assert after < 0.5 * before, (before, after)
     assert not math.isnan(after)
+
+
+def test_aimv2_encoder_from_transformers_is_pluggable():
+    cfg = MammothTokConfig(
+        encoder="aimv2",
+        patch_size=8,
+        aimv2={
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+        },
+    )
+    tok = MammothTok(cfg)
+    images = torch.rand(2, 3, 32, 48) * 2 - 1  # native resolution: any multiple of the patch
+    out = tok(images)
+    assert out.codes.shape == (2, 4, 6)
+    assert out.features.shape == (2, 24, 32)
+    out.vq_loss.backward()
+    assert any(p.grad is not None for p in tok.encoder.parameters())
