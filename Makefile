@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := out/demo
 WORKERS ?= 2
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean dashboard
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/dashboard.py
+
+dashboard: $(STAMP)
+	$(BIN)/streamlit run dashboards/app.py -- --results $(DEMO)/results --corpus $(DEMO) \
+		--logs $(DEMO)/ckpt
 
 clean:
 	rm -rf $(VENV) out *.egg-info
