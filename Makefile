@@ -27,7 +27,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The dashboard's browser test drives Debian's Chromium (no browser download at test time).
+/usr/bin/chromium /usr/bin/chromedriver:
+	apt-get update
+	apt-get install -y --no-install-recommends chromium chromium-driver
+
+test: lint /usr/bin/chromium /usr/bin/chromedriver
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
