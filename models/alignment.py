@@ -17,7 +17,7 @@ from torch import nn
 
 from models.config import AlignmentConfig
 from models.layers import INIT_STD, Attention, SwiGLU
-from models.streams import make_stream
+from models.streams import Stream, make_stream
 
 QFORMER_FFN_MULT = 4
 
@@ -58,7 +58,9 @@ class QFormerLayer(nn.Module):
         self.cross_attn = Attention(dim, heads, qk_norm=False)
         self.ffn = SwiGLU(dim, QFORMER_FFN_MULT * dim)
 
-    def forward(self, q_TD, q_stream, ctx_SD, ctx_stream) -> torch.Tensor:
+    def forward(
+        self, q_TD: torch.Tensor, q_stream: Stream, ctx_SD: torch.Tensor, ctx_stream: Stream
+    ) -> torch.Tensor:
         q_TD = q_TD + self.self_attn(self.self_norm(q_TD), q_stream.layout)
         cross = self.cross_attn(
             self.cross_norm(q_TD),

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
+from transformers import Cache, Qwen3VLConfig, Qwen3VLForConditionalGeneration
+from transformers.modeling_outputs import BaseModelOutputWithPast
 
 from models.config import BackboneConfig
 from models.experts import INIT_STD, RoutedFFN, SplitEmbedding, install_experts
@@ -58,11 +59,11 @@ class Backbone(nn.Module):
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
-        cache=None,
+        cache: Cache | None = None,
         use_cache: bool = False,
         output_hidden_states: bool = False,
-        **vision,
-    ):
+        **vision: torch.Tensor,
+    ) -> BaseModelOutputWithPast:
         """Qwen3-VL forward with expert routing; ``vision``: pixel_values, image_grid_thw, ..."""
         return self.qwen.model(
             input_ids=input_ids,

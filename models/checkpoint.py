@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from models.config import Mammoth2Config
+
+if TYPE_CHECKING:
+    from models.mammoth2 import Mammoth2
 
 CONFIG_NAME = "config.json"
 INDEX_NAME = "model.safetensors.index.json"
@@ -23,7 +27,7 @@ TOKENIZER_DIR = "tokenizer"
 MAX_SHARD_BYTES = 5 * 1024**3
 
 
-def save_pretrained(model, path: Path) -> Path:
+def save_pretrained(model: Mammoth2, path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     config = model.config.to_dict()
     if model.config.text_tokenizer.kind == "hf" and model._text_tokenizer is not None:
@@ -71,7 +75,7 @@ def load_state(path: Path) -> dict[str, torch.Tensor]:
 
 def load_pretrained(
     cls, path: Path, device: str | torch.device = "cpu", dtype: torch.dtype | None = None
-):
+) -> Mammoth2:
     if not (path / CONFIG_NAME).exists():
         raise FileNotFoundError(f"{path}: no {CONFIG_NAME}; not a Mammoth2 checkpoint folder")
     config = read_config(path)

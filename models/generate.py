@@ -10,10 +10,15 @@ Legend: B prompts, R = B (no CFG) or 2B rows, L prompt length, V visual vocabula
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from transformers import DynamicCache
 
 from models.batch import Mammoth2Sample
+
+if TYPE_CHECKING:
+    from models.mammoth2 import Mammoth2
 
 
 def left_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,7 +57,7 @@ def sample_logits(
 
 @torch.no_grad()
 def generate_visual_tokens(
-    model,
+    model: Mammoth2,
     prompts: list[list[int]],
     negatives: list[list[int]] | None,
     guidance: float,
@@ -94,7 +99,7 @@ def generate_visual_tokens(
     return torch.stack(out, 1)
 
 
-def _step(model, ids, mask, positions, cache) -> torch.Tensor:
+def _step(model: Mammoth2, ids, mask, positions, cache) -> torch.Tensor:
     out = model.backbone(
         ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
     )
@@ -102,7 +107,7 @@ def _step(model, ids, mask, positions, cache) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate_text(model, sample: Mammoth2Sample, max_new_tokens: int) -> list[int]:
+def generate_text(model: Mammoth2, sample: Mammoth2Sample, max_new_tokens: int) -> list[int]:
     """Greedy chat answer ids (stops at ``<|im_end|>``); ``sample`` holds the prompt."""
     batch = model.collate([sample])
     tok = model.text_tokenizer

@@ -14,6 +14,8 @@ Legend: B images, C latent channels, h x w latent grid.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from PIL import Image
 
@@ -29,12 +31,15 @@ from models.samples import (
     t2i_sample,
     tensor_to_pil,
 )
-from models.sampling import EditCFG, TextCFG, get_sampler
+from models.sampling import Denoiser, EditCFG, TextCFG, get_sampler
 from models.text import chat_ids
+
+if TYPE_CHECKING:
+    from models.mammoth2 import Mammoth2
 
 
 @torch.no_grad()
-def condition_sequences(model, samples: list) -> list[torch.Tensor]:
+def condition_sequences(model: Mammoth2, samples: list) -> list[torch.Tensor]:
     """DiT conditions of samples, from one packed backbone pass."""
     batch = model.collate(samples)
     vision = {k: v.to(model.device) for k, v in batch.vision.items()}
@@ -50,7 +55,9 @@ def condition_sequences(model, samples: list) -> list[torch.Tensor]:
     return model.conditions(cond_TD, batch, list(range(len(samples))))
 
 
-def dit_denoiser(model, conds: list[torch.Tensor], refs: list[list[torch.Tensor]] | None = None):
+def dit_denoiser(
+    model: Mammoth2, conds: list[torch.Tensor], refs: list[list[torch.Tensor]] | None = None
+) -> Denoiser:
     """``(x (B, C, h, w), t) -> v`` for fixed conditions (and reference latents)."""
 
     def denoise(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -61,7 +68,7 @@ def dit_denoiser(model, conds: list[torch.Tensor], refs: list[list[torch.Tensor]
 
 
 def _ar_answers(
-    model, prompts: list[list[int]], negatives: list[list[int]], opts: dict, generator
+    model: Mammoth2, prompts: list[list[int]], negatives: list[list[int]], opts: dict, generator
 ) -> list[torch.Tensor]:
     start, end = model.layout.special("image_start"), model.layout.special("image_end")
     grids = generate_visual_tokens(
@@ -77,7 +84,7 @@ def _ar_answers(
     return [torch.cat([torch.tensor([start]), g, torch.tensor([end])]) for g in grids]
 
 
-def _options(model, overrides: dict) -> dict:
+def _options(model: Mammoth2, overrides: dict) -> dict:
     g = model.config.generation
     defaults = {
         "num_steps": g.num_steps,
@@ -92,20 +99,20 @@ def _options(model, overrides: dict) -> dict:
 
 
 def _sample_latents(
-    model, denoiser, shape: tuple, opts: dict, sampler: str, generator, callback
+    model: Mammoth2, denoiser, shape: tuple, opts: dict, sampler: str, generator, callback
 ) -> torch.Tensor:
     x = torch.randn(shape, generator=generator).to(model.device)
     ts = inference_times(opts["num_steps"], shape[-2:]).to(model.device)
     return get_sampler(sampler)(denoiser, x, ts, callback)
 
 
-def _to_pil(model, latents: torch.Tensor) -> list[Image.Image]:
+def _to_pil(model: Mammoth2, latents: torch.Tensor) -> list[Image.Image]:
     return [tensor_to_pil(img) for img in model.vae.decode(latents).float().cpu()]
 
 
 @torch.no_grad()
 def generate_images(
-    model,
+    model: Mammoth2,
     prompts: list[str],
     *,
     height: int | None = None,
@@ -156,12 +163,12 @@ def generate_images(
     return _to_pil(model, _sample_latents(model, guided, shape, opts, sampler, generator, callback))
 
 
-def pixel_unit(model) -> int:
+def pixel_unit(model: Mammoth2) -> int:
     """Image sides must be multiples of this (VAE downsampling x DiT patch)."""
     return model.vae.downsample * model.config.dit.patch_size
 
 
-def _check_size(model, height: int | None, width: int | None) -> tuple[int, int]:
+def _check_size(model: Mammoth2, height: int | None, width: int | None) -> tuple[int, int]:
     default_h, default_w = model.config.generation.image_size
     height, width = height or default_h, width or default_w
     unit = pixel_unit(model)
@@ -172,7 +179,7 @@ def _check_size(model, height: int | None, width: int | None) -> tuple[int, int]
 
 @torch.no_grad()
 def edit(
-    model,
+    model: Mammoth2,
     images: list[Image.Image | torch.Tensor],
     instructions: list[str],
     *,
@@ -203,7 +210,7 @@ def edit(
 
 
 def _edit_one(
-    model, image, instruction, opts, cfg_range, negative_prompt, sampler, generator
+    model: Mammoth2, image, instruction, opts, cfg_range, negative_prompt, sampler, generator
 ) -> Image.Image:
     source = pil_to_tensor(image) if isinstance(image, Image.Image) else image.float()
     unit = pixel_unit(model)
@@ -232,7 +239,7 @@ def _edit_one(
 
 
 @torch.no_grad()
-def chat(model, messages: list[dict], max_new_tokens: int = 128) -> str:
+def chat(model: Mammoth2, messages: list[dict], max_new_tokens: int = 128) -> str:
     """Greedy answer to a conversation; images as ``{"type": "image", "image": PIL}`` parts."""
     sample = chat_sample(model, messages)
     return model.text_tokenizer.decode(generate_text(model, sample, max_new_tokens))

@@ -36,7 +36,7 @@ from models.config import IGNORE_INDEX, Mammoth2Config
 from models.dit import DiT
 from models.flow import flow_matching_loss, interpolate, sample_train_times, velocity_target
 from models.noise import codebook_neighbours
-from models.text import TokenLayout, build_text_tokenizer
+from models.text import ByteTokenizer, HFTokenizer, TokenLayout, build_text_tokenizer
 from models.tokenizer import MammothTok
 from models.vae import ImageAutoencoder
 
@@ -100,7 +100,7 @@ class Mammoth2(nn.Module):
         self.vae.init_weights()
 
     @property
-    def text_tokenizer(self):
+    def text_tokenizer(self) -> ByteTokenizer | HFTokenizer:
         """The text tokenizer (built on first use: the ``hf`` kind reads files)."""
         if self._text_tokenizer is None:
             self._text_tokenizer = build_text_tokenizer(self.config.text_tokenizer)
@@ -226,7 +226,9 @@ class Mammoth2(nn.Module):
             image.append(cond_TD[image_idx] if image_idx.numel() else None)
         return self.alignment(text, image)
 
-    def flow_matching(self, cond_TD: torch.Tensor, batch: Mammoth2Batch, generator=None) -> tuple:
+    def flow_matching(
+        self, cond_TD: torch.Tensor, batch: Mammoth2Batch, generator: torch.Generator | None = None
+    ) -> tuple:
         which = [b for b, s in enumerate(batch.samples) if s.image is not None]
         if not which:
             return cond_TD.new_zeros(()), 0, [], None

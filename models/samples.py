@@ -16,6 +16,8 @@ Legend: L sample length.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,6 +27,9 @@ from models.batch import Mammoth2Sample
 from models.config import IGNORE_INDEX
 from models.noise import region_noise, similarity_noise
 from models.text import chat_ids
+
+if TYPE_CHECKING:
+    from models.mammoth2 import Mammoth2
 
 
 def pil_to_tensor(image: Image.Image) -> torch.Tensor:
@@ -44,7 +49,9 @@ def resize(image_CHW: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(image_CHW[None].float(), size=size_hw, mode="bilinear", antialias=True)[0]
 
 
-def image_token_ids(model, image_CHW: torch.Tensor, grid_hw: tuple[int, int]) -> torch.Tensor:
+def image_token_ids(
+    model: Mammoth2, image_CHW: torch.Tensor, grid_hw: tuple[int, int]
+) -> torch.Tensor:
     """MammothTok answer ids of an image resized to the AR grid: start, rows+EOL, end."""
     patch = model.config.mammothtok.patch_size
     pixels = resize(image_CHW, (grid_hw[0] * patch, grid_hw[1] * patch)).to(model.device)
@@ -53,7 +60,7 @@ def image_token_ids(model, image_CHW: torch.Tensor, grid_hw: tuple[int, int]) ->
 
 
 def _sample(
-    model,
+    model: Mammoth2,
     prompt: list[int],
     answer: list[int] | torch.Tensor,
     image_cond: bool,
@@ -84,7 +91,9 @@ def _sample(
     return Mammoth2Sample(ids, targets, text_cond, image_mask, **extra)
 
 
-def corrupt_answer(model, answer: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def corrupt_answer(
+    model: Mammoth2, answer: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
     """Similarity + region noise on the visual tokens of ``<start> rows+EOL <end>`` ids."""
     cfg, layout = model.config.noise, model.layout
     h, w = model.config.generation.ar_grid
@@ -100,7 +109,7 @@ def corrupt_answer(model, answer: torch.Tensor, generator: torch.Generator) -> t
 
 
 def t2i_sample(
-    model,
+    model: Mammoth2,
     prompt: str,
     image: torch.Tensor | None = None,
     with_visual_tokens: bool = True,
@@ -120,14 +129,14 @@ def t2i_sample(
     return _sample(model, prompt_ids, answer_ids, True, generator, image=image)
 
 
-def edit_prompt_ids(model, source: torch.Tensor, instruction: str) -> list[int]:
+def edit_prompt_ids(model: Mammoth2, source: torch.Tensor, instruction: str) -> list[int]:
     source_ids = image_token_ids(model, source, model.config.generation.ar_grid).tolist()
     content = [{"type": "ids", "ids": source_ids}, {"type": "text", "text": instruction}]
     return chat_ids(model.text_tokenizer, [{"role": "user", "content": content}])
 
 
 def edit_sample(
-    model,
+    model: Mammoth2,
     source: torch.Tensor,
     instruction: str,
     target: torch.Tensor | None = None,
@@ -141,7 +150,7 @@ def edit_sample(
     return _sample(model, prompt_ids, answer_ids, True, generator, image=target, refs=[source])
 
 
-def chat_sample(model, messages: list[dict], answer: str | None = None) -> Mammoth2Sample:
+def chat_sample(model: Mammoth2, messages: list[dict], answer: str | None = None) -> Mammoth2Sample:
     """Understanding sample; images appear as ``{"type": "image", "image": PIL}`` parts."""
     images = [
         p["image"]
@@ -157,7 +166,7 @@ def chat_sample(model, messages: list[dict], answer: str | None = None) -> Mammo
     return _sample(model, prompt_ids, answer_ids, False, **vision)
 
 
-def vision_inputs(model, images: list[Image.Image]) -> dict:
+def vision_inputs(model: Mammoth2, images: list[Image.Image]) -> dict:
     """Qwen-VL ViT inputs and the number of ``<|image_pad|>`` tokens per image."""
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
         Qwen2VLImageProcessorPil,
