@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from filters.operator import Operator
+from filters.operator import ERROR_KEY, Operator
 from filters.pipeline import set_verdict, step_stats
 from filters.recipe import Recipe
 from filters.stats import RunStats
@@ -69,7 +69,9 @@ def _judge(op: Operator, row: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _resolve(op: Operator, reached: list[dict[str, Any]]) -> None:
-    measured = [r for r in reached if r.get(col(op.step, "measured"))]
+    measured = [
+        r for r in reached if r.get(col(op.step, "measured")) and not r.get(col(op.step, ERROR_KEY))
+    ]
     inputs = [{"id": r["id"], "task": r["task"], **step_stats(op, r)} for r in measured]
     for r, resolved in zip(measured, op.resolve(inputs), strict=True):
         r.update({col(op.step, k): v for k, v in resolved.items()})

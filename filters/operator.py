@@ -109,6 +109,10 @@ class Operator:
         """
         raise NotImplementedError
 
+    def annotate(self, sample: Sample, stats: dict[str, Any]) -> None:
+        """Write what the step produced into a kept sample's fields when it is materialized
+        (cot_annotate fills `cot`); measurements go to `sample.stats` without this."""
+
     def applies(self, sample: Sample) -> bool:
         """Whether the operator looks at this sample at all (others pass through unmeasured)."""
         return True
