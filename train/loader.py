@@ -10,6 +10,8 @@ reads exactly the samples that follow, none repeated, none skipped.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ import numpy as np
 
 from train.manifest import ManifestError, ManifestTable
 from train.planner import PlannedPack, Planner
+
+DIGEST_HEX = 16
 
 
 class Builder(Protocol):
@@ -38,6 +42,12 @@ class MicroBatch:
 class StepData:
     step: int  # 0-based index of the optimiser step these micro-batches are for
     micro: list[MicroBatch]  # this rank's, in global pack order
+    digest: str  # of every rank's rows of the step: equal digests = the same samples trained
+
+
+def rows_digest(packs: list[list[PlannedPack]]) -> str:
+    ordered = sorted((p.index, [i.row for i in p.items]) for rank in packs for p in rank)
+    return hashlib.sha1(json.dumps(ordered).encode()).hexdigest()[:DIGEST_HEX]
 
 
 def sample_seed(seed: int, step: int, pack: int, position: int) -> int:
@@ -78,19 +88,21 @@ class Loader:
 
     def _plan(self) -> None:
         step = self.planner.step
-        packs: list[PlannedPack] = self.planner.next_step()[self.rank]
+        all_packs = self.planner.next_step()
+        packs: list[PlannedPack] = all_packs[self.rank]
         jobs = []
         for pack in packs:
             seeds = [sample_seed(self.seed, step, pack.index, i) for i in range(len(pack.items))]
             futures = [self._submit(item.row, s) for item, s in zip(pack.items, seeds, strict=True)]
             jobs.append((pack, futures))
-        self.pending.append((step, copy.deepcopy(self.planner.state_dict()), jobs))
+        state = copy.deepcopy(self.planner.state_dict())
+        self.pending.append((step, state, jobs, rows_digest(all_packs)))
 
     def next(self) -> StepData:
         """This rank's micro-batches of the next step (blocks until they are built)."""
         while len(self.pending) <= self.prefetch:
             self._plan()
-        step, state, jobs = self.pending.popleft()
+        step, state, jobs, digest = self.pending.popleft()
         micro = [
             MicroBatch(
                 pack.index,
@@ -102,7 +114,7 @@ class Loader:
             for pack, futures in jobs
         ]
         self._state = state
-        return StepData(step, micro)
+        return StepData(step, micro, digest)
 
     def state_dict(self) -> dict[str, Any]:
         """The planner state after the last step handed out by :meth:`next`."""

@@ -156,8 +156,8 @@ def autocast(run: Run):
     return torch.autocast(run.dist.device.type, dtype=torch.bfloat16)
 
 
-def train_step(run: Run, data: StepData) -> dict[str, Any]:
-    """Forward/backward every micro-batch of the step, clip, AdamW step, LR step."""
+def backward_step(run: Run, data: StepData) -> Counter:
+    """Forward and backward of every micro-batch of the step; gradients accumulate."""
     totals = run.dist.sum(run.objective.counts(data.micro))
     sums: Counter = Counter()
     for micro in data.micro:
@@ -170,6 +170,11 @@ def train_step(run: Run, data: StepData) -> dict[str, Any]:
         sums["planned_tokens"] += micro.planned_tokens
         sums["samples"] += len(micro.samples)
         sums.update(f"task_{task}" for task in micro.tasks)
+    return sums
+
+
+def optimizer_step(run: Run) -> dict[str, float]:
+    """Clip, AdamW step, LR step; returns the pre-clip gradient norm and the lrs used."""
     trained = [p for p in run.module.parameters() if p.requires_grad]
     grad_norm = torch.nn.utils.clip_grad_norm_(trained, run.cfg.optim.clip_grad_norm)
     grad_norm = grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm
@@ -177,9 +182,16 @@ def train_step(run: Run, data: StepData) -> dict[str, Any]:
     run.optimizer.zero_grad(set_to_none=True)
     lrs = {f"lr_{g['name']}": g["lr"] for g in run.optimizer.param_groups}
     run.scheduler.step()
+    return lrs | {"grad_norm": float(grad_norm)}
+
+
+def train_step(run: Run, data: StepData) -> dict[str, Any]:
+    """One optimiser step; metrics summed over micro-batches and ranks."""
+    sums = backward_step(run, data)
+    update = optimizer_step(run)
     keys = sorted(sums)
-    totals_all = dict(zip(keys, run.dist.sum([sums[k] for k in keys]), strict=True))
-    return totals_all | lrs | {"grad_norm": float(grad_norm)}
+    summed = dict(zip(keys, run.dist.sum([sums[k] for k in keys]), strict=True))
+    return summed | update | {"data_digest": data.digest}
 
 
 def step_record(run: Run, step: int, metrics: dict, wait_s: float, step_s: float) -> dict:

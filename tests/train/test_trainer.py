@@ -1,0 +1,80 @@
+"""Single-process training: frozen groups, exact resume after SIGKILL, the loss baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from runs import REPO, cli_args, env, run_cli, tiny_config
+
+from models.mammoth2 import Mammoth2
+from train.checkpoint import is_complete
+from train.metrics import METRICS, read_metrics
+from train.model import group_of, model_config
+from train.trainer import train
+
+BASELINE = Path(__file__).parent / "baselines" / "pre2_tiny_losses.json"
+RESUME_STEPS = 6
+KILL_AFTER_STEP = 3
+
+
+def test_pre1_changes_only_its_trainable_groups(curated, tmp_path):
+    # zero-initialised DiT output and gates: gradients reach the alignment module from step 3
+    cfg = tiny_config("pre1", curated, tmp_path / "run", 4, "checkpoint.interval=4")
+    out = train(cfg)
+    torch.manual_seed(cfg.seed)
+    start = Mammoth2(model_config("tiny")).state_dict()
+    trained = Mammoth2.from_pretrained(out / "final").state_dict()
+    changed = {group_of(k) for k in start if not torch.equal(start[k], trained[k])}
+    assert changed == {"experts", "alignment", "dit"}
+    frozen = [k for k in start if group_of(k) in ("backbone", "mammothtok")]
+    assert frozen and all(torch.equal(start[k], trained[k]) for k in frozen)
+    assert (out / "loss.png").stat().st_size > 0
+
+
+def _losses(run: Path) -> list[tuple[int, float, str]]:
+    return [(r["step"], r["loss"], r["data_digest"]) for r in read_metrics(run / METRICS)]
+
+
+def _kill_after(args: list[str], run: Path, step: int) -> None:
+    """Start training, SIGKILL it once ``step`` is logged and a checkpoint is complete."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "train", *args], cwd=REPO, env=env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        logged = (run / METRICS).exists() and len(read_metrics(run / METRICS)) >= step
+        if logged and is_complete(run / "step-2"):
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read()[-2000:]
+
+
+def test_sigkill_then_resume_reproduces_the_uninterrupted_losses_bit_for_bit(curated, tmp_path):
+    extra = ("checkpoint.interval=2", "loss.similarity_noise=0.1")
+    straight = tmp_path / "straight"
+    done = run_cli(cli_args("pre2", curated, straight, RESUME_STEPS, *extra))
+    assert done.returncode == 0, done.stderr[-2000:]
+    killed = tmp_path / "killed"
+    args = cli_args("pre2", curated, killed, RESUME_STEPS, *extra)
+    _kill_after(args, killed, KILL_AFTER_STEP)
+    assert not (killed / "final").exists()
+    resumed = run_cli(args)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _losses(killed) == _losses(straight)
+    assert [s for s, _, _ in _losses(killed)] == list(range(1, RESUME_STEPS + 1))
+    if os.environ.get("UPDATE_LOSS_BASELINE"):
+        BASELINE.parent.mkdir(exist_ok=True)
+        BASELINE.write_text(json.dumps([loss for _, loss, _ in _losses(straight)], indent=1))
+    baseline = json.loads(BASELINE.read_text())
+    assert [loss for _, loss, _ in _losses(straight)] == pytest.approx(baseline, rel=1e-5)
