@@ -6,10 +6,12 @@ Nothing of Qwen3-VL is vendored: the wrapper builds (or loads) a
 experts in ``expert_layers`` and (3) adds a gen head. Text logits come from Qwen's ``lm_head``,
 generation logits (index = id - gen_vocab_start) from ``gen_head``.
 
-Packed (padding-free) sequences: pass ``position_ids`` of shape (4, 1, T) whose row 0 restarts at
-0 for every sample (rows 1-3 are the M-RoPE t/h/w positions), ``attention_mask=None`` and
-``use_cache=False``; transformers then builds the block-diagonal causal mask (SDPA) or the varlen
-call (flash-attn 2).
+Packed (padding-free) sequences: one row of T tokens, ``position_ids`` of shape (4, 1, T) whose
+row 0 restarts at 0 for every sample (rows 1-3 are the M-RoPE t/h/w positions),
+``attention_mask=None``, ``use_cache=False`` and ``packed`` (the segment layout). The text model
+runs the ``mammoth_packed`` attention backend (``models/packed_attention.py``: per-segment causal
+attention, flash-attn varlen on a GPU); with ``attn_implementation="flash_attention_2"`` chosen
+in the Qwen3-VL config, transformers' own varlen path is used instead.
 
 Legend: B rows, L tokens, D width.
 """
@@ -21,8 +23,10 @@ from torch import nn
 from transformers import Cache, Qwen3VLConfig, Qwen3VLForConditionalGeneration
 from transformers.modeling_outputs import BaseModelOutputWithPast
 
+from models.attention import Packed
 from models.config import BackboneConfig
 from models.experts import INIT_STD, RoutedFFN, SplitEmbedding, install_experts
+from models.packed_attention import PACKED_ATTENTION, PACKED_KWARG
 
 HF_INIT_FLAG = "_is_hf_initialized"
 
@@ -41,6 +45,8 @@ class Backbone(nn.Module):
         lm.embed_tokens = SplitEmbedding(lm.embed_tokens, cfg.gen_vocab_size, cfg.gen_vocab_start)
         install_experts(lm.layers, *cfg.expert_layers, init=cfg.expert_init)
         self.gen_head = nn.Linear(self.hidden_size, cfg.gen_vocab_size, bias=False)
+        if not lm.config._attn_implementation.startswith("flash_attention"):
+            lm.config._attn_implementation = PACKED_ATTENTION  # per-segment packed attention
         self._init_gen_parts()
 
     @classmethod
@@ -62,9 +68,15 @@ class Backbone(nn.Module):
         cache: Cache | None = None,
         use_cache: bool = False,
         output_hidden_states: bool = False,
+        packed: Packed | None = None,
         **vision: torch.Tensor,
     ) -> BaseModelOutputWithPast:
         """Qwen3-VL forward with expert routing; ``vision``: pixel_values, image_grid_thw, ..."""
+        if packed is not None and self.uses_packed_backend:
+            # segments come from ``packed``; a plain row-0 arange stops transformers from also
+            # building a dense (T, T) block mask that this backend would ignore
+            position_ids = position_ids.clone()
+            position_ids[0] = torch.arange(position_ids.shape[-1], device=position_ids.device)
         return self.qwen.model(
             input_ids=input_ids,
             attention_mask=attention_mask,
@@ -73,8 +85,13 @@ class Backbone(nn.Module):
             use_cache=use_cache,
             output_hidden_states=output_hidden_states,
             gen_token_mask=input_ids >= self.cfg.gen_vocab_start,
+            **({PACKED_KWARG: packed} if packed is not None else {}),
             **vision,
         )
+
+    @property
+    def uses_packed_backend(self) -> bool:
+        return self.qwen.model.language_model.config._attn_implementation == PACKED_ATTENTION
 
     def text_logits(self, h_ND: torch.Tensor) -> torch.Tensor:
         return self.qwen.lm_head(h_ND)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from models.attention import Packed
 from models.config import IGNORE_INDEX
 
 RopeIndexFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
@@ -62,6 +63,7 @@ class Mammoth2Batch:
     token_index: list[torch.Tensor]  # per sample, flat positions of its tokens
     targets: torch.Tensor  # (rows * width,) IGNORE_INDEX on pads
     samples: list[Mammoth2Sample]
+    packed: Packed | None = None  # segment layout of a packed batch (None when padded)
     vision: dict = field(default_factory=dict)  # pixel_values, image_grid_thw, mm_token_type_ids
 
     @property
@@ -105,6 +107,7 @@ def collate(
         token_index=token_index,
         targets=targets,
         samples=samples,
+        packed=None if padded else Packed.from_lengths(lengths),
         vision=_vision_inputs(samples, input_ids, image_token_id),
     )
 
@@ -128,6 +131,8 @@ def to_device(batch: Mammoth2Batch, device: torch.device | str) -> Mammoth2Batch
     batch.position_ids = batch.position_ids.to(device)
     batch.targets = batch.targets.to(device)
     batch.token_index = [i.to(device) for i in batch.token_index]
+    if batch.packed is not None:
+        batch.packed = Packed(batch.packed.cu_seqlens.to(device), batch.packed.max_len)
     if batch.attention_mask is not None:
         batch.attention_mask = batch.attention_mask.to(device)
     batch.vision = {k: v.to(device) for k, v in batch.vision.items()}

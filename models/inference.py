@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from models.alignment import aggregate_layers
+from models.attention import Packed
 from models.flow import inference_times
 from models.generate import generate_text, generate_visual_tokens
 from models.samples import (
@@ -47,6 +48,7 @@ def condition_sequences(model: Mammoth2, samples: list) -> list[torch.Tensor]:
         batch.input_ids.to(model.device),
         position_ids=batch.position_ids.to(model.device),
         output_hidden_states=True,
+        packed=Packed(batch.packed.cu_seqlens.to(model.device), batch.packed.max_len),
         **vision,
     )
     cond = aggregate_layers(out.hidden_states, model.config.alignment.condition_layers)

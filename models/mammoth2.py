@@ -194,6 +194,7 @@ class Mammoth2(nn.Module):
             attention_mask=batch.attention_mask,
             position_ids=batch.position_ids,
             output_hidden_states=True,
+            packed=batch.packed,
             **batch.vision,
         )
         h_TD = out.last_hidden_state.reshape(-1, self.backbone.hidden_size)

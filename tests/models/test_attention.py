@@ -70,3 +70,27 @@ def test_cross_attention_uses_matching_key_segment():
         q[2:].transpose(0, 1), k[3:].transpose(0, 1), v[3:].transpose(0, 1)
     ).transpose(0, 1)
     torch.testing.assert_close(out[2:], ref, atol=1e-6, rtol=0)
+
+
+def test_packed_backbone_equals_separate_sequences_and_uses_the_segment_backend(monkeypatch):
+    from models import packed_attention
+    from models.backbone import Backbone
+    from models.config import BackboneConfig
+
+    backbone = Backbone(BackboneConfig()).eval()
+    assert backbone.uses_packed_backend
+    seqs = [torch.randint(0, 256, (n,)) for n in (7, 3, 11)]
+    seqs[1][1] = BackboneConfig().gen_vocab_start + 9  # a routed generation token
+    calls = []
+    original = packed_attention.attend
+    monkeypatch.setattr(
+        packed_attention, "attend", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    ids = torch.cat(seqs)[None]
+    positions = torch.cat([torch.arange(len(s)) for s in seqs]).expand(4, 1, -1)
+    layout = Packed.from_lengths([len(s) for s in seqs])
+    with torch.no_grad():
+        packed = backbone(ids, position_ids=positions, packed=layout).last_hidden_state[0]
+        alone = [backbone(s[None]).last_hidden_state[0] for s in seqs]
+    assert len(calls) == backbone.num_layers
+    torch.testing.assert_close(packed, torch.cat(alone), atol=1e-5, rtol=0)
