@@ -12,6 +12,7 @@ Image operators measure each image and combine the per-image decisions with `any
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import time
@@ -48,16 +49,18 @@ def image_stat(unit: str, doc: str, dtype: str = "float") -> Stat:
 
 def measure_param(default: Any, doc: str = "") -> Any:
     """A parameter that changes the stats (a model, a hash size): `apply` may not change it."""
-    return dataclasses.field(default=default, metadata={"measure": True, "doc": doc})
+    return _field(default, {"measure": True, "doc": doc})
 
 
 def param(default: Any, doc: str = "") -> Any:
     """A decision parameter (a threshold): `filters apply` can change it from stored stats."""
-    if isinstance(default, list | dict):
-        return dataclasses.field(
-            default_factory=lambda: type(default)(default), metadata={"doc": doc}
-        )
-    return dataclasses.field(default=default, metadata={"doc": doc})
+    return _field(default, {"doc": doc})
+
+
+def _field(default: Any, metadata: dict[str, Any]) -> Any:
+    if isinstance(default, list | dict):  # mutable defaults are copied per instance
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclass
