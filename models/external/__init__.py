@@ -8,6 +8,5 @@
 - ``transformers_vlm``: a local transformers vision-language model as a backend;
 - ``backends.make_backend``: one spec string (``openai:URL:MODEL``, ``transformers:PATH``,
   ``replay:FILE``) to a backend, optionally cached;
-- ``clip``: CLIP image/text embeddings (transformers);
 - ``mask2former``: COCO instance detection with transformers Mask2Former.
 """
