@@ -5,7 +5,7 @@
 2. Packed attention at 4k tokens: per-segment SDPA (our CPU varlen fallback) against one SDPA
    call with a dense block-diagonal mask; ratio printed.
 
-    python bench/models.py [--repeats 5] [--threads N]
+    python bench/models.py [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def bench_attention(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Mammoth2 model benchmarks (ratios in one run).")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions per variant")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    # one thread by default: on shared 2-core machines oversubscribed threads swamp the ratios
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (0: torch default)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
