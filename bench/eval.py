@@ -59,12 +59,25 @@ def write_records(path: Path, metadata, rng: random.Random) -> None:
                 f.write(json.dumps({**row, "detections": dets}) + "\n")
 
 
+GEN_BATCH = 4
+GEN_STEPS = 10  # DiT steps for the throughput probe (the preset default is 50)
+
+
 def generation_throughput() -> str:
-    try:
-        from models import Mammoth2  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        return "n/a (models.Mammoth2 not available in this checkout)"
-    return "n/a (needs a tiny checkpoint: run python -m evaluation.geneval CKPT --stage generate)"
+    """Images/s of the untrained ``tiny`` preset through the generate stage's call."""
+    from evaluation.generation import generate_images
+    from models.mammoth2 import Mammoth2
+
+    model = Mammoth2.from_preset("tiny")
+    prompts = ["a photo of a red circle"] * GEN_BATCH
+    generate_images(model, prompts[:1], None, 0, steps=1)  # warm-up
+    t = time.perf_counter()
+    images = generate_images(model, prompts, None, 0, steps=GEN_STEPS)
+    seconds = time.perf_counter() - t
+    size = f"{images[0].width}x{images[0].height}"
+    return (
+        f"{len(images) / seconds:.3f} (tiny preset, batch {GEN_BATCH}, {GEN_STEPS} steps, {size})"
+    )
 
 
 def main() -> None:

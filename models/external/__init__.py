@@ -8,5 +8,7 @@
 - ``transformers_vlm``: a local transformers vision-language model as a backend;
 - ``backends.make_backend``: one spec string (``openai:URL:MODEL``, ``transformers:PATH``,
   ``replay:FILE``) to a backend, optionally cached;
-- ``mask2former``: COCO instance detection with transformers Mask2Former.
+- ``mask2former``: COCO instance detection with transformers Mask2Former;
+- ``clip``, ``aesthetic``, ``ocr``: the CLIP embedder, LAION aesthetic head and OCR client the
+  filters use (written with the filters).
 """
