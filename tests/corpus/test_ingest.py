@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import ODD_IMAGES, encode, ingest_paths
+from raw_inputs import ODD_IMAGES, encode, ingest_paths
 
 from corpus import Dataset
 from corpus.validate import validate

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import encode
+from raw_inputs import encode
 
 from corpus.shards import complete_shards, data_path, iter_shard
 

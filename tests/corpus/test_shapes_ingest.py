@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 import pytest
-from conftest import ingest_paths
+from raw_inputs import ingest_paths
 
 from corpus import Dataset
 from corpus.shapes import generate

@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
-from conftest import ingest_paths
+from raw_inputs import ingest_paths
 
 from corpus import Dataset
 from corpus.validate import validate
