@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import torch.distributed
 import torch.distributed.checkpoint as dcp
 from torch import nn
 from torch.distributed.checkpoint.state_dict import (
@@ -59,6 +60,11 @@ class Checkpointer:
     def __init__(self, root: Path, dist: DistInfo, cfg: CheckpointConfig) -> None:
         self.root, self.dist, self.cfg = root, dist, cfg
         self.future: Future | None = None
+        # the background save's collectives get their own group, or they would interleave with
+        # the training step's collectives on the default group (a mismatch on gloo)
+        self.group = None
+        if dist.mesh is not None and cfg.async_save:
+            self.group = torch.distributed.new_group(backend="gloo")
 
     def _state(self, model: nn.Module, optimizer: Optimizer) -> dict[str, Any]:
         return {
@@ -79,7 +85,9 @@ class Checkpointer:
         with warnings.catch_warnings():  # DCP warns that a single process saves without dist
             warnings.filterwarnings("ignore", message=NO_DIST_WARNING)
             if self.cfg.async_save:
-                self.future = dcp.async_save(state, checkpoint_id=str(path), no_dist=no_dist)
+                self.future = dcp.async_save(
+                    state, checkpoint_id=str(path), process_group=self.group, no_dist=no_dist
+                )
             else:
                 dcp.save(state, checkpoint_id=str(path), no_dist=no_dist)
         if self.future is None:

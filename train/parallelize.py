@@ -68,7 +68,8 @@ def apply_fsdp(
     """``fully_shard`` per block, then the root; gradients are summed, not averaged.
 
     The trainer normalises every loss by global token/sample counts, so FSDP's default division
-    by the world size is switched off (``set_gradient_divide_factor(1.0)``).
+    by the world size is switched off (``set_gradient_divide_factor(1.0)``), with a plain SUM
+    reduce-scatter (gloo has no PREMUL_SUM).
     """
     policy = MixedPrecisionPolicy(param_dtype=param_dtype, reduce_dtype=torch.float32)
     for blocks in block_lists(model):
@@ -89,3 +90,4 @@ def apply_fsdp(
     for module in model.modules():
         if hasattr(module, "set_gradient_divide_factor"):
             module.set_gradient_divide_factor(1.0)
+            module.set_force_sum_reduction_for_comms(True)  # gloo has no PREMUL_SUM
