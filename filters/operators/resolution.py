@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.schema import Image
+from corpus.schema import Sample
 from filters.imageio import header_size
 from filters.operator import ImageOperator, Verdict, image_stat, param, register
 
@@ -38,13 +38,14 @@ class Resolution(ImageOperator):
         "aspect": image_stat("ratio", "long side / short side (>= 1)"),
     }
 
-    def measure_image(self, image: Image) -> dict[str, Any]:
-        width, height = header_size(image)
+    def measure(self, sample: Sample) -> dict[str, Any]:
+        # Lists built directly, not per-image dicts: this op runs at header-read speed.
+        sizes = [header_size(img) for img in self.images(sample)]
         return {
-            "width": width,
-            "height": height,
-            "megapixels": width * height / 1e6,
-            "aspect": max(width, height) / max(1, min(width, height)),
+            "width": [w for w, _ in sizes],
+            "height": [h for _, h in sizes],
+            "megapixels": [w * h / 1e6 for w, h in sizes],
+            "aspect": [max(w, h) / max(1, min(w, h)) for w, h in sizes],
         }
 
     def decide_image(self, s: dict[str, Any]) -> Verdict:
