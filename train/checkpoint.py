@@ -63,7 +63,9 @@ class Checkpointer:
         # the background save's collectives get their own group, or they would interleave with
         # the training step's collectives on the default group (a mismatch on gloo)
         self.group = None
-        if dist.mesh is not None and cfg.async_save:
+        if dist.mesh is None:  # DCP warns on every single-process save (also from its thread)
+            warnings.filterwarnings("ignore", message=NO_DIST_WARNING)
+        elif cfg.async_save:
             self.group = torch.distributed.new_group(backend="gloo")
 
     def _state(self, model: nn.Module, optimizer: Optimizer) -> dict[str, Any]:
@@ -82,14 +84,12 @@ class Checkpointer:
         self.dist.barrier()
         state = self._state(model, optimizer)
         no_dist = self.dist.mesh is None
-        with warnings.catch_warnings():  # DCP warns that a single process saves without dist
-            warnings.filterwarnings("ignore", message=NO_DIST_WARNING)
-            if self.cfg.async_save:
-                self.future = dcp.async_save(
-                    state, checkpoint_id=str(path), process_group=self.group, no_dist=no_dist
-                )
-            else:
-                dcp.save(state, checkpoint_id=str(path), no_dist=no_dist)
+        if self.cfg.async_save:
+            self.future = dcp.async_save(
+                state, checkpoint_id=str(path), process_group=self.group, no_dist=no_dist
+            )
+        else:
+            dcp.save(state, checkpoint_id=str(path), no_dist=no_dist)
         if self.future is None:
             self._purge()
 

@@ -16,6 +16,7 @@ from torch import nn
 
 from models.config import Mammoth2Config
 from models.presets import get_config
+from models.tokenizer import MammothTok
 
 GROUPS = ("mammothtok", "experts", "backbone", "alignment", "dit", "vae")
 WRAPPER_PREFIXES = ("_checkpoint_wrapped_module.", "_orig_mod.", "_fsdp_wrapped_module.")
@@ -45,8 +46,13 @@ def group_of(name: str) -> str:
 
 
 def grouped_parameters(model: nn.Module) -> dict[str, list[tuple[str, nn.Parameter]]]:
-    """Named parameters of every group (each parameter in exactly one)."""
+    """Named parameters of every group (each parameter in exactly one).
+
+    A bare MammothTok (the tok stage trains it alone) is named as inside the full model.
+    """
+    prefix = "mammothtok." if isinstance(model, MammothTok) else ""
     groups: dict[str, list[tuple[str, nn.Parameter]]] = {g: [] for g in GROUPS}
     for name, param in model.named_parameters():
-        groups[group_of(name)].append((clean_name(name), param))
+        full = prefix + clean_name(name)
+        groups[group_of(full)].append((full, param))
     return groups
