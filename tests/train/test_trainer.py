@@ -78,3 +78,18 @@ def test_sigkill_then_resume_reproduces_the_uninterrupted_losses_bit_for_bit(cur
         BASELINE.write_text(json.dumps([loss for _, loss, _ in _losses(straight)], indent=1))
     baseline = json.loads(BASELINE.read_text())
     assert [loss for _, loss, _ in _losses(straight)] == pytest.approx(baseline, rel=1e-5)
+
+
+def test_tok_stage_output_seeds_pre1(curated, tmp_path):
+    tok = train(
+        tiny_config("tok", curated, tmp_path / "tok", 2, "data.images_per_micro_batch=8")
+    )  # fmt: skip
+    rows = read_metrics(tok / METRICS)
+    assert [r["step"] for r in rows] == [1, 2] and all(r["samples"] == 8 for r in rows)
+    pre1 = train(tiny_config("pre1", curated, tmp_path / "pre1", 1, f"model.init={tok}/final"))
+    tokenizer = Mammoth2.from_pretrained(tok / "final").mammothtok.state_dict()
+    after = Mammoth2.from_pretrained(pre1 / "final").mammothtok.state_dict()
+    torch.manual_seed(0)
+    fresh = Mammoth2(model_config("tiny")).mammothtok.state_dict()
+    assert all(torch.equal(tokenizer[k], after[k]) for k in tokenizer)
+    assert any(not torch.equal(tokenizer[k], fresh[k]) for k in tokenizer)
