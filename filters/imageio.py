@@ -13,7 +13,6 @@ import PIL.Image
 
 from corpus.schema import Image
 
-PIL.Image.MAX_IMAGE_PIXELS = None  # ingest already enforced its pixel limit on every header
 ROTATED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 T = PIL.Image.Transpose
 # EXIF orientation -> the transpose that shows the stored pixels upright (EXIF 2.32, tag 0x0112).
