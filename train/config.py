@@ -34,7 +34,9 @@ class DataConfig:
     """Manifests, task mix, resolution and the token-budget packer.
 
     ``token_budget`` is the planned tokens of one pack (one micro-batch on one rank);
-    ``max_pack_tokens`` is the hard cap a pack never exceeds; longer samples than
+    ``max_pack_tokens`` is the hard cap on a pack's *built* tokens (planned costs of it2t
+    samples are estimates, so a pack can come out longer than planned; over the cap the run
+    stops with an error rather than run out of memory); samples longer than
     ``max_sample_tokens`` are skipped at planning time (counted, never silently).
     """
 

@@ -68,6 +68,12 @@ class JointObjective:
     def loss(
         self, module: nn.Module, micro: MicroBatch, totals: list[float], cfg: TrainConfig, step: int
     ) -> tuple[torch.Tensor, dict[str, Any]]:
+        tokens = sum(len(s) for s in micro.samples)
+        if tokens > cfg.data.max_pack_tokens:  # only estimated (it2t) costs can overshoot
+            raise ValueError(
+                f"step {step} pack {micro.index}: {tokens} tokens > data.max_pack_tokens "
+                f"{cfg.data.max_pack_tokens} (planned {micro.planned_tokens}); raise the cap"
+            )
         batch = to_device(module.collate(micro.samples), module.device)
         out = module(batch, pack_generator(cfg.seed, step, micro.index))
         ntp = out.ntp_loss_sum / max(totals[0], 1.0)
