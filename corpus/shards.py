@@ -144,7 +144,9 @@ class ShardWriter:
         if self.shard_format not in SHARD_FORMATS:
             raise ValueError(f"unknown shard format {self.shard_format!r} ({SHARD_FORMATS})")
         self.data_path = self.directory / f"{self.name}{DATA_SUFFIX[self.shard_format]}"
-        self._tmp = self.data_path.with_name(f".{self.data_path.name}.tmp")
+        # A private temporary name: two writers of one shard (say, a stale worker and a
+        # resumed run) can never write into the same file.
+        self._tmp = self.data_path.with_name(f".{self.data_path.name}.{os.getpid()}.tmp")
         self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
         self._arrow_rows: list[Sample] = []
 
@@ -180,12 +182,40 @@ class ShardWriter:
         os.fsync(self._file.fileno())
         self._file.close()
         sidecar = self.directory / f"{self.name}.parquet"
-        sidecar_tmp = sidecar.with_name(f".{sidecar.name}.tmp")
+        sidecar_tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
         pq.write_table(pa.Table.from_pylist(self.rows, schema=SIDECAR_SCHEMA), sidecar_tmp)
         os.replace(self._tmp, self.data_path)
         os.replace(sidecar_tmp, sidecar)
         done = self.directory / f"{self.name}.done"
         done.write_text(json.dumps({"samples": len(self.rows), "bytes": self.nbytes}) + "\n")
+
+
+class ShardRouter:
+    """Routes samples to one open shard per layout, starting a new part past the size cap."""
+
+    def __init__(self, shards_dir: Path, prefix: str, shard_format: str, max_bytes: int):
+        self.shards_dir, self.prefix = shards_dir, prefix
+        self.shard_format, self.max_bytes = shard_format, max_bytes
+        self.open: dict[tuple[str, ...], ShardWriter] = {}
+        self.names: list[str] = []
+
+    def add(self, sample: Sample) -> None:
+        key = layout(sample, self.shard_format)
+        writer = self.open.get(key)
+        if writer is None:
+            name = f"{self.prefix}-{len(self.names):03d}"
+            writer = self.open[key] = ShardWriter(self.shards_dir, name, self.shard_format)
+            self.names.append(name)
+        writer.add(sample)
+        if writer.nbytes >= self.max_bytes:
+            writer.commit()
+            del self.open[key]
+
+    def commit_all(self) -> list[str]:
+        for writer in self.open.values():
+            writer.commit()
+        self.open.clear()
+        return self.names
 
 
 def _arrow_schema(roles: list[str]) -> pa.Schema:

@@ -19,8 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from corpus.dataset import Dataset, lineage, write_dataset_json, write_manifest
-from corpus.ingest.chunks import ShardRouter
-from corpus.shards import complete_shards, data_path, iter_shard
+from corpus.shards import ShardRouter, complete_shards, data_path, iter_shard
 from filters.operator import get_operator
 from filters.recipe import Recipe
 from filters.tables import col, write_text_atomic

@@ -20,9 +20,8 @@ from typing import Any
 
 import polars as pl
 
-from corpus.ingest.chunks import ShardRouter
 from corpus.schema import Sample
-from corpus.shards import complete_shards, data_path, iter_shard
+from corpus.shards import ShardRouter, complete_shards, data_path, iter_shard
 from filters.operator import ERROR_KEY, Operator
 from filters.recipe import Recipe
 from filters.stats import RunStats

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from corpus.ingest.build import BuildOptions, Rejection, build
 from corpus.ingest.records import RawRecord
-from corpus.shards import ShardWriter, layout
+from corpus.shards import ShardRouter
 
 REJECTS_SCHEMA = pa.schema(
     [
@@ -61,34 +61,6 @@ def marker_path(work: Path, index: int) -> Path:
 
 def rejects_path(work: Path, index: int) -> Path:
     return work / "rejects" / f"{chunk_prefix(index)}.parquet"
-
-
-class ShardRouter:
-    """Routes samples to one open shard per layout, starting a new part past the size cap."""
-
-    def __init__(self, shards_dir: Path, prefix: str, shard_format: str, max_bytes: int):
-        self.shards_dir, self.prefix = shards_dir, prefix
-        self.shard_format, self.max_bytes = shard_format, max_bytes
-        self.open: dict[tuple[str, ...], ShardWriter] = {}
-        self.names: list[str] = []
-
-    def add(self, sample) -> None:
-        key = layout(sample, self.shard_format)
-        writer = self.open.get(key)
-        if writer is None:
-            name = f"{self.prefix}-{len(self.names):03d}"
-            writer = self.open[key] = ShardWriter(self.shards_dir, name, self.shard_format)
-            self.names.append(name)
-        writer.add(sample)
-        if writer.nbytes >= self.max_bytes:
-            writer.commit()
-            del self.open[key]
-
-    def commit_all(self) -> list[str]:
-        for writer in self.open.values():
-            writer.commit()
-        self.open.clear()
-        return self.names
 
 
 def clear_chunk(shards_dir: Path, index: int) -> None:
