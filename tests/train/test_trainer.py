@@ -93,3 +93,15 @@ def test_tok_stage_output_seeds_pre1(curated, tmp_path):
     fresh = Mammoth2(model_config("tiny")).mammothtok.state_dict()
     assert all(torch.equal(tokenizer[k], after[k]) for k in tokenizer)
     assert any(not torch.equal(tokenizer[k], fresh[k]) for k in tokenizer)
+
+
+def test_sft_trains_understanding_with_the_backbone_unfrozen(curated, tmp_path):
+    extra = ("data.token_budget=1024", "data.max_sample_tokens=1024", "data.max_pack_tokens=1280")
+    out = train(tiny_config("sft", curated, tmp_path / "sft", 2, *extra))
+    rows = read_metrics(out / METRICS)
+    assert all(r["task_it2t"] >= 1 and r["task_it2i"] >= 1 and r["task_t2i"] >= 1 for r in rows)
+    torch.manual_seed(0)
+    start = Mammoth2(model_config("tiny")).state_dict()
+    trained = Mammoth2.from_pretrained(out / "final").state_dict()
+    changed = {group_of(k) for k in start if not torch.equal(start[k], trained[k])}
+    assert "backbone" in changed and "mammothtok" not in changed
