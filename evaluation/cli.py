@@ -1,19 +1,18 @@
-"""Pieces every benchmark command line shares: common options, one-line errors, rank sharding."""
+"""Pieces every benchmark command line shares: common options, one-line errors, printing."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from evaluation.errors import BadInput
 from evaluation.registry import UnknownName
 from models.external.chat import JudgeError
 
-T = TypeVar("T")
 STAGES = ("generate", "score", "all")
 # Official benchmark data next to the checkout (DESIGN.md); override with $MAMMOTH2_BENCHMARKS.
 BENCHMARKS_ENV = "MAMMOTH2_BENCHMARKS"
@@ -47,17 +46,6 @@ def run_name(args: argparse.Namespace) -> str:
     if args.run:
         return args.run
     return Path(args.ckpt).resolve().name if args.ckpt else "records"
-
-
-def rank_world() -> tuple[int, int]:
-    """(rank, world size) under torchrun (RANK/WORLD_SIZE), else (0, 1)."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-
-
-def shard(items: Sequence[T]) -> list[T]:
-    """This rank's share (every world-th item): ranks write disjoint files, merged by reading."""
-    rank, world = rank_world()
-    return list(items[rank::world])
 
 
 def add_judge_options(p: argparse.ArgumentParser, required: bool = False) -> None:

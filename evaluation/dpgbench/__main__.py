@@ -5,24 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tqdm import tqdm
-
 from evaluation.cli import (
     add_judge_options,
     base_parser,
     benchmarks_root,
     main_guard,
     print_scores,
-    rank_world,
     run_name,
-    shard,
 )
+from evaluation.distributed import is_main_rank
 from evaluation.dpgbench.answers import append_answers, read_answers
 from evaluation.dpgbench.questions import ItemQuestions, load_prompts, load_questions
 from evaluation.dpgbench.scorer import PROFILES, score_answers
 from evaluation.dpgbench.tiles import PIC_NUM, cut_tiles, make_grid
 from evaluation.errors import BadInput
-from evaluation.generation import generate_images, load_model
+from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.jsonl import iter_jsonl
 from evaluation.judging import JudgeOptions, ask_all, load_rgb, open_judge
 from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
@@ -65,15 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def generate(args: argparse.Namespace, prompts: dict[str, str], run_dir: RunDir) -> None:
-    todo = [k for k in shard(sorted(prompts)) if not (run_dir.outputs / f"{k}.png").exists()]
-    if not todo:
-        return
-    model = load_model(args.ckpt)
-    for item_id in tqdm(todo, desc="generate", disable=args.no_progress):
+    """A 2x2 grid of tiles per prompt (official layout: one flat folder of <item_id>.png)."""
+
+    def make(model, item_id: str) -> None:
         images = generate_images(
             model, [prompts[item_id]] * PIC_NUM, args.resolution, args.seed, args.steps
         )
-        make_grid(images, args.resolution).save(run_dir.outputs / f"{item_id}.png")
+        save_image(make_grid(images, args.resolution), run_dir.outputs / f"{item_id}.png")
+
+    def done(item_id: str) -> bool:
+        return (run_dir.outputs / f"{item_id}.png").exists()
+
+    generate_missing(sorted(prompts), done, make, args.ckpt, progress=not args.no_progress)
 
 
 def _requests(args, table: dict[str, ItemQuestions], run_dir: RunDir, done: set) -> list:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = PROFILES[args.profile]
     if args.stage in ("generate", "all") and not args.records:
         generate(args, load_prompts(args.prompts or benchmarks_root() / OFFICIAL_PROMPTS), run_dir)
-    if args.stage == "generate" or rank_world()[0] != 0:
+    if args.stage == "generate" or not is_main_rank():
         return 0
     table = load_questions(args.data, profile.skip_first_row)
     records = Path(args.records) if args.records else run_dir.path("answers.jsonl")

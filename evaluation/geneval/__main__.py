@@ -6,10 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from tqdm import tqdm
-
-from evaluation.cli import base_parser, benchmarks_root, main_guard, rank_world, run_name, shard
-from evaluation.generation import generate_images, load_model
+from evaluation.cli import base_parser, benchmarks_root, main_guard, run_name
+from evaluation.distributed import is_main_rank
+from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.geneval.detections import read_detections
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
 from evaluation.geneval.metadata import TAGS, PromptMeta, load_metadata
@@ -64,23 +63,22 @@ def load_data(args: argparse.Namespace, run_dir: RunDir) -> tuple[list[PromptMet
 
 
 def generate(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir) -> None:
-    """This rank's prompts, N images each; prompts whose images all exist are skipped."""
-    todo = [
-        m
-        for m in shard(metadata)
-        if not all(sample_path(run_dir.outputs, m.index, k).exists() for k in range(args.n_samples))
-    ]
-    if not todo:
-        return
-    model = load_model(args.ckpt)
-    for meta in tqdm(todo, desc="generate", disable=args.no_progress):
+    """N images per prompt; prompts whose images all exist are skipped."""
+
+    def done(meta: PromptMeta) -> bool:
+        return all(
+            sample_path(run_dir.outputs, meta.index, k).exists() for k in range(args.n_samples)
+        )
+
+    def make(model, meta: PromptMeta) -> None:
         write_prompt_metadata(run_dir.outputs, meta)
         prompts = [meta.prompt] * args.n_samples
-        images = generate_images(
-            model, prompts, args.resolution, args.seed + meta.index, args.steps
-        )
+        seed = args.seed + meta.index
+        images = generate_images(model, prompts, args.resolution, seed, args.steps)
         for k, image in enumerate(images):
-            image.save(sample_path(run_dir.outputs, meta.index, k))
+            save_image(image, sample_path(run_dir.outputs, meta.index, k))
+
+    generate_missing(metadata, done, make, args.ckpt, progress=not args.no_progress)
 
 
 def score(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir) -> dict:
@@ -113,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     metadata, data = load_data(args, run_dir)
     if args.stage in ("generate", "all") and not args.records:
         generate(args, metadata, run_dir)
-    if args.stage in ("score", "all") and rank_world()[0] == 0:
+    if args.stage in ("score", "all") and is_main_rank():
         options = DetectorOptions(args.detector_model, args.clip_model, args.device)
         judge = {"records": args.records} if args.records else detector_info(args.detector, options)
         settings = {"n_samples": args.n_samples, "resolution": args.resolution, "steps": args.steps}

@@ -13,11 +13,13 @@ from evaluation.cli import (
     print_scores,
     run_name,
 )
+from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
+from evaluation.generation import edit_image, fit_pixels, generate_missing, save_image
 from evaluation.imgedit.data import EditItem, judge_text, load_items, load_prompts
 from evaluation.imgedit.scorer import score_judgements
 from evaluation.judgements import Judgement, append_judgements, read_judgements
-from evaluation.judging import JudgeOptions, ask_all, open_image_bytes, open_judge
+from evaluation.judging import JudgeOptions, ask_all, load_rgb, open_image_bytes, open_judge
 from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
 from models.external.chat import ChatRequest
 
@@ -30,11 +32,13 @@ Edited images are read from RESULTS/RUN/imgedit/outputs/<key>.png. The 'score' s
 judge (original + edited image, the type's prompt) into judgements.jsonl (resumable, cached),
 then scores. With --records FILE, 'score' uses recorded judge replies only.
 
-The generate stage needs an editing interface on the Mammoth2 model, which does not exist yet;
-produce outputs/<key>.png with your own editing run meanwhile.
+Stages: 'generate' edits every source image (--images ROOT/<id>) with its instruction through
+Mammoth2.edit into RESULTS/RUN/imgedit/outputs/<key>.png, the official result layout (sharded
+over ranks under torchrun, resumable: existing outputs are kept). 'score' judges and scores.
 
 examples:
-  python -m evaluation.imgedit ckpt/ --stage score --images Benchmark/ --judge openai:http://127.0.0.1:8000/v1:gpt-4.1
+  python -m evaluation.imgedit ckpt/ --images Benchmark/Basic --judge openai:http://127.0.0.1:8000/v1:gpt-4.1
+  python -m evaluation.imgedit ckpt/ --stage generate --images Benchmark/Basic --resolution 1024
   python -m evaluation.imgedit --stage score --records judgements.jsonl --run rescored
 """
 BASIC = Path("imgedit") / "Basic"
@@ -46,9 +50,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="basic_edit.json (default: the official file)")
     p.add_argument("--prompts", help="judge prompts.json (default: the official file)")
     p.add_argument("--images", help="root of the original images (Benchmark.tar extracted)")
+    p.add_argument(
+        "--resolution",
+        type=int,
+        help="scale sources down to at most R x R pixels before editing, aspect kept "
+        "(default: edit at the source size)",
+    )
     p.add_argument("--records", help="score this recorded judgements.jsonl alone")
     add_judge_options(p)
     return p
+
+
+def _images_root(args: argparse.Namespace) -> Path:
+    if not args.images:
+        raise BadInput("command line", None, "ImgEdit needs --images (root of the source images)")
+    return Path(args.images)
+
+
+def _output(run_dir: RunDir, item: EditItem) -> Path:
+    return run_dir.outputs / f"{item.key}.png"
+
+
+def generate(args: argparse.Namespace, items: list[EditItem], run_dir: RunDir) -> None:
+    """Edit each source by its instruction; item i is seeded ``seed + i`` (rank-independent)."""
+    root = _images_root(args)  # checked before any model is loaded
+    seeds = {item.key: args.seed + i for i, item in enumerate(items)}
+    max_pixels = args.resolution * args.resolution if args.resolution else None
+
+    def make(model, item: EditItem) -> None:
+        path = root / item.image
+        if not path.is_file():
+            raise BadInput(path, item.key, "source image not found")
+        source = fit_pixels(load_rgb(path), max_pixels)
+        edited = edit_image(model, source, item.instruction, seeds[item.key], args.steps)
+        save_image(edited, _output(run_dir, item))
+
+    def done(item: EditItem) -> bool:
+        return _output(run_dir, item).exists()
+
+    generate_missing(items, done, make, args.ckpt, progress=not args.no_progress)
 
 
 def _request(template: str, item: EditItem, original: bytes, edited: bytes) -> ChatRequest:
@@ -64,16 +104,16 @@ def judge(args: argparse.Namespace, items: list[EditItem], run_dir: RunDir, path
     """Ask the judge for every item not yet in ``path``; missing images are recorded failures.
 
     Returns the judge's identity for run.json."""
-    if not args.judge or not args.images:
-        raise BadInput("command line", None, "scoring images needs --judge and --images")
+    if not args.judge:
+        raise BadInput("command line", None, "judging edited images needs --judge")
     prompts = load_prompts(args.prompts or benchmarks_root() / BASIC / "prompts.json")
     done = {j.key for j in read_judgements(path)} if path.exists() else set()
     todo, failures = [], []
     for item in items:
         if item.key in done:
             continue
-        original = open_image_bytes(Path(args.images) / item.image)
-        edited = open_image_bytes(run_dir.outputs / f"{item.key}.png")
+        original = open_image_bytes(_images_root(args) / item.image)
+        edited = open_image_bytes(_output(run_dir, item))
         if original is None or edited is None:
             failures.append(Judgement(item.key, None, error="missing original or edited image"))
             continue
@@ -95,13 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data) if args.data else benchmarks_root() / BASIC / "basic_edit.json"
     items = load_items(data)
     if args.stage in ("generate", "all") and not args.records:
-        raise BadInput(
-            args.ckpt or "CKPT",
-            None,
-            "ImgEdit generation needs an editing API on "
-            "models.Mammoth2, which does not exist yet; write outputs/<key>.png and "
-            "run --stage score",
-        )
+        generate(args, items, run_dir)
+    if args.stage == "generate" or not is_main_rank():
+        return 0
     records = Path(args.records) if args.records else run_dir.path("judgements.jsonl")
     judge_info = {"records": args.records} if args.records else {}
     if not args.records:
@@ -116,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         data={"path": str(data), "sha256": file_sha256(data)},
         judge=judge_info,
         seeds=[args.seed],
-        settings={"images": args.images},
+        settings={"images": args.images, "resolution": args.resolution, "steps": args.steps},
     )
     print_scores(scores, digits=2)
     return 0

@@ -1,69 +1,110 @@
-"""``python -m evaluation.realunify``: RealUnify UEG, generate, judge yes/no questions, score."""
+"""``python -m evaluation.realunify``: RealUnify UEG (direct or stepwise: generate, judge yes/no
+questions, score) and GEU (score recorded multiple-choice responses)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from tqdm import tqdm
-
 from evaluation.cli import (
     add_judge_options,
     base_parser,
     main_guard,
     print_scores,
-    rank_world,
     run_name,
-    shard,
 )
+from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
-from evaluation.generation import generate_images, load_model
+from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.judgements import Judgement, append_judgements, read_judgements
 from evaluation.judging import JudgeOptions, ask_all, open_image_bytes, open_judge
-from evaluation.realunify.data import UEGItem, judge_question, load_items
+from evaluation.realunify.data import UEGItem, is_stepwise, judge_question, load_items
+from evaluation.realunify.geu import load_geu, score_geu
 from evaluation.realunify.scorer import NO_IMAGE, PROFILES, score_judgements
 from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
 from models.external.chat import ChatRequest
 
-BENCHMARK = "realunify"
+# Results folder per suite and variant: each has its own published rows (reference_scores).
+BENCHMARKS = {"direct": "realunify", "step": "realunify_step", "geu": "realunify_geu"}
 DESCRIPTION = """\
-RealUnify UEG (understanding enhances generation): 600 prompts in 6 task types; a judge answers
-yes/no questions about each generated image; an item counts only if all answers match.
+RealUnify. UEG (understanding enhances generation, --suite ueg, default): 600 prompts in 6 task
+types; a judge answers yes/no questions about each generated image; an item counts only if all
+answers match. GEU (generation enhances understanding, --suite geu): multiple-choice replies
+scored as the official eval_understanding.py (score stage only: pass the GEU file whose items
+carry your model's 'response'). Accuracies are in %, as the paper reports them.
 
-The data (UEG_direct.json) are academic-only and not shipped: pass your copy with --data.
-Images go to RESULTS/RUN/realunify/outputs/<key>.png; judge replies to judgements.jsonl
-(resumable, cached). With --records FILE, 'score' uses recorded replies only.
+The data (UEG_direct.json, UEG_step.json, GEU_*.json) are academic-only and not shipped: pass
+your copy with --data. UEG_step.json (items with 'new_prompt') runs the stepwise (CoT) variant:
+the model first answers new_prompt (kept in responses/<key>.txt), then draws from its answer.
+Images go to RESULTS/RUN/realunify[_step]/outputs/<key>.png (sharded over ranks under torchrun,
+resumable); judge replies to judgements.jsonl (resumable, cached). With --records FILE, 'score'
+uses recorded replies only.
 
 examples:
   python -m evaluation.realunify ckpt/ --data UEG_direct.json --judge openai:http://127.0.0.1:8000/v1:gemini-2.5-pro
+  python -m evaluation.realunify ckpt/ --data UEG_step.json --judge openai:http://127.0.0.1:8000/v1:gemini-2.5-pro
   python -m evaluation.realunify --stage score --data UEG_direct.json --records judgements.jsonl
+  python -m evaluation.realunify --suite geu --data GEU_direct_with_responses.json
 """
 EMPTY_REPLY_ATTEMPTS = 15  # the official evaluator re-asks while the reply is empty (spec 4.3)
+RESPONSES = "responses"  # stepwise variant: the model's answer to new_prompt, one file per item
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.realunify", DESCRIPTION)
-    p.add_argument("--data", required=True, help="UEG_direct.json (or UEG_step.json), JSON/JSONL")
+    p.add_argument("--suite", choices=("ueg", "geu"), default="ueg", help="UEG or GEU")
+    p.add_argument(
+        "--data", required=True, help="UEG_direct.json, UEG_step.json or GEU_*.json (JSON/JSONL)"
+    )
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=512,
+        help="length limit of the model's answer to new_prompt (stepwise variant)",
+    )
     p.add_argument("--resolution", type=int, help="image side in pixels (default: the model's)")
     p.add_argument("--records", help="score this recorded judgements.jsonl alone")
     p.add_argument(
         "--profile",
         choices=PROFILES,
         default="official",
-        help="official: /100 per task and /600 total; fixed: /items present",
+        help="official: /100 per task type and /100 per type for the total; fixed: /items present",
     )
     add_judge_options(p)
     return p
 
 
+def _refined_prompt(model, item: UEGItem, folder: Path, max_new_tokens: int) -> str:
+    """The model's answer to the item's ``new_prompt``, kept on disk so a resumed run reuses
+    it (the image is generated from this answer)."""
+    path = folder / f"{item.key}.txt"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    message = {"role": "user", "content": [{"type": "text", "text": item.new_prompt}]}
+    response = model.chat([message], max_new_tokens=max_new_tokens)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(response, encoding="utf-8")
+    tmp.replace(path)
+    return response
+
+
 def generate(args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir) -> None:
-    todo = [i for i in shard(items) if not (run_dir.outputs / f"{i.key}.png").exists()]
-    if not todo:
-        return
-    model = load_model(args.ckpt)
-    for item in tqdm(todo, desc="generate", disable=args.no_progress):
-        [image] = generate_images(model, [item.prompt], args.resolution, args.seed, args.steps)
-        image.save(run_dir.outputs / f"{item.key}.png")
+    """One image per item (item i seeded ``seed + i``), from the prompt or, stepwise, from the
+    model's own answer to ``new_prompt``."""
+    seeds = {item.key: args.seed + i for i, item in enumerate(items)}
+
+    def make(model, item: UEGItem) -> None:
+        prompt = item.prompt
+        if item.new_prompt is not None:
+            prompt = _refined_prompt(model, item, run_dir.path(RESPONSES), args.max_new_tokens)
+        [image] = generate_images(model, [prompt], args.resolution, seeds[item.key], args.steps)
+        save_image(image, run_dir.outputs / f"{item.key}.png")
+
+    def done(item: UEGItem) -> bool:
+        return (run_dir.outputs / f"{item.key}.png").exists()
+
+    generate_missing(items, done, make, args.ckpt, progress=not args.no_progress)
 
 
 def _pending(items: list[UEGItem], run_dir: RunDir, path: Path) -> tuple[list, list[Judgement]]:
@@ -109,32 +150,74 @@ def judge(args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir, path:
     return backend.describe()
 
 
-@main_guard
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    run_dir = RunDir.create(args.out, run_name(args), BENCHMARK)
-    items = load_items(args.data)
-    if args.stage in ("generate", "all") and not args.records:
-        generate(args, items, run_dir)
-    if args.stage == "generate" or rank_world()[0] != 0:
-        return 0
+def score_geu_file(args: argparse.Namespace) -> int:
+    """GEU: score recorded multiple-choice responses (no model, no judge)."""
+    if args.stage == "generate":
+        raise BadInput(args.data, None, "GEU has no generate stage here: pass responses to score")
+    run_dir = RunDir.create(args.out, run_name(args), BENCHMARKS["geu"])
+    rows, scores = score_geu(load_geu(args.data), args.profile)
+    write_records(run_dir, rows)
+    write_scores(run_dir, scores)
+    write_run_info(
+        run_dir,
+        benchmark=BENCHMARKS["geu"],
+        checkpoint=args.ckpt,
+        data={"path": args.data, "sha256": file_sha256(args.data)},
+        judge={"rule": "official GEU letter extraction"},
+        seeds=None,
+        settings={"profile": args.profile},
+    )
+    print_scores(scores, digits=2)
+    return 0
+
+
+def score_ueg(
+    args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir, variant: str
+) -> None:
+    """Judge the generated images (unless --records) and write the UEG results."""
     records = Path(args.records) if args.records else run_dir.path("judgements.jsonl")
     judge_info = (
         judge(args, items, run_dir, records) if not args.records else {"records": args.records}
     )
     rows, scores = score_judgements(items, read_judgements(records), args.profile)
+    if variant == "step":
+        for row in rows:
+            path = run_dir.path(RESPONSES) / f"{row['key']}.txt"
+            row["response"] = path.read_text(encoding="utf-8") if path.exists() else None
+    scores["variant"] = variant
     write_records(run_dir, rows)
     write_scores(run_dir, scores)
     write_run_info(
         run_dir,
-        benchmark=BENCHMARK,
+        benchmark=BENCHMARKS[variant],
         checkpoint=args.ckpt,
         data={"path": args.data, "sha256": file_sha256(args.data)},
         judge=judge_info,
         seeds=[args.seed],
-        settings={"profile": args.profile, "resolution": args.resolution},
+        settings={
+            "profile": args.profile,
+            "variant": variant,
+            "resolution": args.resolution,
+            "steps": args.steps,
+            "max_new_tokens": args.max_new_tokens,
+        },  # fmt: skip
     )
-    print_scores(scores)
+    print_scores(scores, digits=2)
+
+
+@main_guard
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.suite == "geu":
+        return score_geu_file(args)
+    items = load_items(args.data)
+    variant = "step" if is_stepwise(items) else "direct"
+    run_dir = RunDir.create(args.out, run_name(args), BENCHMARKS[variant])
+    if args.stage in ("generate", "all") and not args.records:
+        generate(args, items, run_dir)
+    if args.stage == "generate" or not is_main_rank():
+        return 0
+    score_ueg(args, items, run_dir, variant)
     return 0
 
 

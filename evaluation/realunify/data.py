@@ -1,5 +1,8 @@
 """RealUnify UEG items (``UEG_direct.json`` / ``UEG_step.json``, a JSON list or JSON Lines).
 
+A stepwise (CoT) item also has ``new_prompt``: the model first answers it (a prompt-refinement
+request) and then generates from its own answer; judging and scoring are the same (spec 4.2).
+
 The data are not redistributable (academic-only licence): users pass their own copy's path.
 """
 
@@ -30,9 +33,11 @@ class UEGItem:
     task_type: str
     prompt: str
     questions: tuple[tuple[str, str], ...]  # (question, "yes" | "no")
+    new_prompt: str | None = None  # stepwise variant only
 
 
-def _records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict]:
+    """The records of a RealUnify file: a JSON list, or JSON Lines (``.jsonl``)."""
     if path.suffix == ".jsonl":
         return read_jsonl(path)
     if not path.is_file():
@@ -50,7 +55,8 @@ def _item(record: dict, position: int, path: Path) -> UEGItem:
     key = str(record.get("index", position))
     try:
         questions = tuple((q["question"], q["answer"]) for q in record["question_list"])
-        item = UEGItem(key, record["task_type"], record["prompt"], questions)
+        new_prompt = record.get("new_prompt")
+        item = UEGItem(key, record["task_type"], record["prompt"], questions, new_prompt)
     except (KeyError, TypeError) as e:
         raise BadInput(path, key, f"missing field {e}") from None
     bad = [a for _, a in questions if a not in ANSWERS]
@@ -62,7 +68,16 @@ def _item(record: dict, position: int, path: Path) -> UEGItem:
 def load_items(path: str | Path) -> list[UEGItem]:
     """UEG items in file order; an item's key is its ``index`` field or its position."""
     path = Path(path)
-    return [_item(r, i, path) for i, r in enumerate(_records(path))]
+    items = [_item(r, i, path) for i, r in enumerate(read_records(path))]
+    stepwise = {item.new_prompt is not None for item in items}
+    if len(stepwise) > 1:
+        raise BadInput(path, None, "some items have new_prompt and some not (direct or step?)")
+    return items
+
+
+def is_stepwise(items: list[UEGItem]) -> bool:
+    """Whether the items are the stepwise (CoT) variant (``UEG_step.json``)."""
+    return bool(items) and items[0].new_prompt is not None
 
 
 def judge_question(question: str) -> str:

@@ -3,8 +3,10 @@
 A reply is normalised by substring (any "yes" -> yes, then any "no" -> no, so "not" and "know"
 become no); an item scores 1 only if every question, asked in order, matches. Profiles:
 ``official`` divides each task's correct count by the fixed 100 items and the total by 600;
-``fixed`` divides by the items actually present. The released counting code raises KeyError on
-real data (its dict is only initialised for unknown task types); we implement the evident intent.
+``fixed`` divides by the items actually present. Accuracies are in % (the paper's scale: UEG
+31.3); the official script prints the same ratios as fractions. The released counting code
+raises KeyError on real data (its dict is only initialised for unknown task types); we
+implement the evident intent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from evaluation.judgements import Judgement
 from evaluation.realunify.data import TASK_TYPES, UEGItem
 
 ITEMS_PER_TASK = 100  # official fixed denominator per task type (spec 4.4)
+PERCENT = 100.0
 PROFILES = ("official", "fixed")
 NO_IMAGE = "no generated image"  # the oracle's error text for an item without an output
 
@@ -69,23 +72,39 @@ def score_judgements(
     return rows, _aggregate(rows, profile)
 
 
-def _aggregate(rows: list[dict[str, Any]], profile: str) -> dict[str, Any]:
+def accuracies(
+    correct: dict[str, int], present: dict[str, int], order: tuple[str, ...], profile: str
+) -> tuple[float, dict[str, float]]:
+    """(overall, per task) in %: official fixed denominators (100 per task type, and 100 per
+    type in ``order`` for the total) or, under ``fixed``, the items present."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    tasks = [t for t in order if present[t]] + sorted(set(present) - set(order))
+    official = profile == "official"
+    categories = {
+        t: PERCENT * correct[t] / (ITEMS_PER_TASK if official else present[t]) for t in tasks
+    }
+    total = len(order) * ITEMS_PER_TASK if official else sum(present.values())
+    overall = PERCENT * sum(correct.values()) / total if total else float("nan")
+    return overall, categories
+
+
+def status_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row["status"]] += 1
+    return dict(counts)
+
+
+def _aggregate(rows: list[dict[str, Any]], profile: str) -> dict[str, Any]:
     correct, present = defaultdict(int), defaultdict(int)
     for row in rows:
         correct[row["category"]] += row["score"]
         present[row["category"]] += 1
-    tasks = [t for t in TASK_TYPES if present[t]] + sorted(set(present) - set(TASK_TYPES))
-    fixed = profile == "official"
-    categories = {t: correct[t] / (ITEMS_PER_TASK if fixed else present[t]) for t in tasks}
-    total = len(TASK_TYPES) * ITEMS_PER_TASK if fixed else len(rows)
-    statuses: dict[str, int] = defaultdict(int)
-    for row in rows:
-        statuses[row["status"]] += 1
+    overall, categories = accuracies(correct, present, TASK_TYPES, profile)
     return {
-        "overall": sum(correct.values()) / total if total else float("nan"),
+        "overall": overall,
         "categories": categories,
-        "counts": dict(statuses),
+        "counts": status_counts(rows),
         "profile": profile,
     }

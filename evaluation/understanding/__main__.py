@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evaluation.cli import main_guard, rank_world
+from evaluation.cli import main_guard
+from evaluation.distributed import is_main_rank, wait_for_all_ranks
 from evaluation.errors import BadInput
 from evaluation.store import RunDir, write_records, write_run_info, write_scores
 from evaluation.understanding import ALL_SUITES, SUITES
@@ -159,7 +160,8 @@ def main(argv: list[str] | None = None, suite: str | None = None) -> int:
             gen = {"max_new_tokens": args.max_new_tokens}
             predict(path, run_dir.root, model, s.kind, gen, progress=not args.no_progress)
             data["model"] = model.describe()
-        if args.stage == "predict" or rank_world()[0] != 0:
+            wait_for_all_ranks()  # rank 0 scores only once every rank's part file is complete
+        if args.stage == "predict" or not is_main_rank():
             continue
         rows = read_tsv(path) if args.predictions else read_predictions(run_dir.root)
         scores = score_suite(s, rows, args, run_dir, judge, data)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from PIL import Image
 from tqdm import tqdm
 
-from evaluation.cli import rank_world, shard
+from evaluation.distributed import rank_world, shard
 from evaluation.understanding.tsv import append_tsv, options, read_tsv, row_images
 from models.external.chat import ChatRequest
 

@@ -17,3 +17,13 @@ def benchmarks() -> Path:
 
 # The loopback OpenAI-compatible server lives with the judge client's tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models" / "external"))
+
+
+@pytest.fixture(scope="session")
+def tiny_ckpt(tmp_path_factory) -> Path:
+    """An untrained tiny-preset Mammoth2 checkpoint folder (save_pretrained), shared by tests."""
+    from models.mammoth2 import Mammoth2
+
+    path = tmp_path_factory.mktemp("tiny") / "ckpt"
+    Mammoth2.from_preset("tiny").save_pretrained(path)
+    return path

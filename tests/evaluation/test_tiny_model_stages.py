@@ -7,30 +7,21 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from evaluation.geneval.__main__ import main as geneval_main
 from evaluation.understanding.__main__ import main as understanding_main
 from evaluation.understanding.tsv import read_tsv
-from models.mammoth2 import Mammoth2
 
 sys.path.insert(0, str(Path(__file__).parent / "understanding"))
 from synthetic_tsv import write_all  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny") / "ckpt"
-    Mammoth2.from_preset("tiny").save_pretrained(path)
-    return path
-
-
-def test_geneval_generate_then_score(ckpt, tmp_path):
+def test_geneval_generate_then_score(tiny_ckpt, tmp_path):
     line = {"tag": "single_object", "include": [{"class": "circle", "count": 1}],
             "prompt": "a photo of a red circle"}  # fmt: skip
     (tmp_path / "m.jsonl").write_text(json.dumps(line) + "\n")
-    argv = [str(ckpt), "--detector", "shapes", "--data", str(tmp_path / "m.jsonl"), "--steps", "1",
-            "--n-samples", "2", "--out", str(tmp_path / "res"), "--no-progress"]  # fmt: skip
+    argv = [str(tiny_ckpt), "--detector", "shapes", "--data", str(tmp_path / "m.jsonl"),
+            "--steps", "1", "--n-samples", "2", "--out", str(tmp_path / "res"),
+            "--no-progress"]  # fmt: skip
     assert geneval_main(argv) == 0
     run_dir = tmp_path / "res" / "ckpt" / "geneval"
     samples = sorted(p.name for p in (run_dir / "outputs" / "00000" / "samples").iterdir())
@@ -42,10 +33,10 @@ def test_geneval_generate_then_score(ckpt, tmp_path):
     assert run["checkpoint_hash"] and run["settings"]["steps"] == 1
 
 
-def test_understanding_predict_with_the_model(ckpt, tmp_path):
+def test_understanding_predict_with_the_model(tiny_ckpt, tmp_path):
     write_all(tmp_path / "data")
-    argv = [str(ckpt), "--suite", "mme", "--data", str(tmp_path / "data"), "--max-new-tokens", "4",
-            "--out", str(tmp_path / "res"), "--no-progress"]  # fmt: skip
+    argv = [str(tiny_ckpt), "--suite", "mme", "--data", str(tmp_path / "data"),
+            "--max-new-tokens", "4", "--out", str(tmp_path / "res"), "--no-progress"]  # fmt: skip
     assert understanding_main(argv) == 0
     predictions = read_tsv(tmp_path / "res" / "ckpt" / "mme" / "predictions.tsv")
     assert len(predictions) == 4 and all("prediction" in p for p in predictions)

@@ -70,11 +70,11 @@ def test_judge_score_resume_and_replay(tmp_path, benchmarks):
     assert json.loads((run_dir / "scores.json").read_text())["categories"]["Add"] == 3.33
 
 
-def test_records_only_and_generate_is_reported_missing(tmp_path, capsys):
+def test_records_only_and_generate_needs_source_images(tmp_path, capsys):
     records = tmp_path / "judgements.jsonl"
     records.write_text(json.dumps({"key": "1082", "reply": REPLY}) + "\n")
     assert main(["--stage", "score", "--records", str(records), "--out", str(tmp_path)]) == 0
     scores = json.loads((tmp_path / "records" / "imgedit" / "scores.json").read_text())
     assert scores["categories"] == {"Adjust": 3.33} and scores["counts"]["missing"] == 736
     assert main(["ckpt", "--out", str(tmp_path)]) == 2
-    assert "editing API" in capsys.readouterr().err
+    assert "needs --images" in capsys.readouterr().err

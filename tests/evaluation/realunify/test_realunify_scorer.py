@@ -9,6 +9,7 @@ import pytest
 from evaluation.errors import BadInput
 from evaluation.judgements import Judgement, read_judgements
 from evaluation.realunify.data import load_items
+from evaluation.realunify.geu import extract_choice, load_geu, score_geu
 from evaluation.realunify.scorer import NO_IMAGE, normalise, score_judgements
 
 
@@ -54,15 +55,15 @@ def test_all_answers_must_match_and_fixed_denominators(tmp_path):
     rows, scores = score_judgements(items, judgements)
     assert [r["score"] for r in rows] == [1, 0, 1, 0, 0]
     assert [r["status"] for r in rows] == ["correct", "wrong", "correct", "judge_error", "no_image"]
-    assert scores["categories"] == {
-        "world_knowledge": 0.01,
-        "mathematical_reasoning": 0.01,
+    assert scores["categories"] == {  # in %: 1 correct of the fixed 100 per task type
+        "world_knowledge": 1.0,
+        "mathematical_reasoning": 1.0,
         "code_to_image": 0.0,
     }
-    assert scores["overall"] == pytest.approx(2 / 600)
+    assert scores["overall"] == pytest.approx(100 * 2 / 600)
     _, fixed = score_judgements(items, judgements, profile="fixed")
-    assert fixed["categories"]["mathematical_reasoning"] == 0.5
-    assert fixed["overall"] == pytest.approx(2 / 5)
+    assert fixed["categories"]["mathematical_reasoning"] == 50.0
+    assert fixed["overall"] == pytest.approx(100 * 2 / 5)
 
 
 def test_first_mismatch_stops_and_missing_reply_is_counted(tmp_path):
@@ -87,3 +88,44 @@ def test_bad_items_and_judgements_name_the_item(tmp_path):
     path.write_text('{"key": "3", "question": 0, "reply": 5}\n')
     with pytest.raises(BadInput, match=r"line 1 \(3\): reply must be text or null"):
         read_judgements(path)
+
+
+@pytest.mark.parametrize(
+    ("response", "letter"),
+    [
+        ("B", "B"),
+        ("The best answer is C.", "C"),
+        ("The answer is (D)", "D"),
+        ("Answer: A", "A"),
+        ("Answer is B", "B"),  # "Answer" removed first, " is B" remains
+        ("I think it is B", "B"),  # the first capital A-D anywhere, not the first capital
+        ("A cat sits on the B mat", "A"),  # even an article counts
+        ("the left one", ""),  # no capital A-D: no answer
+        ("one two three four five six seven eight nine ten eleven", ""),
+        ("one two three four five six seven eight nine ten eleven D", "D"),
+        ("The answerC", "C"),  # plain substring removal leaves "C"
+        ("  ", ""),
+    ],
+)
+def test_geu_letter_extraction(response, letter):
+    assert extract_choice(response) == letter
+
+
+def test_geu_scoring_fixed_denominators_and_list_responses(tmp_path):
+    records = [
+        {"task_type": "mental_tracking", "answer": "A", "response": ["The answer is A", "B"]},
+        {"task_type": "mental_tracking", "answer": "B", "response": "C"},
+        {"task_type": "attentional_focusing", "answer": "C", "response": "no idea"},
+        {"task_type": "attentional_focusing", "answer": "D", "response": "D"},
+    ]
+    path = tmp_path / "GEU_direct.json"
+    path.write_text(json.dumps(records))
+    rows, scores = score_geu(load_geu(path))
+    assert [r["status"] for r in rows] == ["correct", "wrong", "no_answer", "correct"]
+    assert scores["categories"] == {"mental_tracking": 1.0, "attentional_focusing": 1.0}
+    assert scores["overall"] == pytest.approx(100 * 2 / 200)  # 100 x the task types seen
+    _, fixed = score_geu(load_geu(path), "fixed")
+    assert fixed["overall"] == 50.0 and fixed["categories"]["mental_tracking"] == 50.0
+    path.write_text(json.dumps([{"task_type": "t", "answer": "A"}]))
+    with pytest.raises(BadInput, match="item 0: missing field 'response'"):
+        load_geu(path)
