@@ -22,6 +22,8 @@ demo: $(STAMP)
 		--out $(DEMO)/shapes --workers $(WORKERS) --verify decode
 	$(BIN)/python -m corpus validate $(DEMO)/shapes
 	$(BIN)/python -m corpus stats $(DEMO)/shapes
+	$(BIN)/python -m filters run recipes/demo.yaml --input $(DEMO)/shapes --out $(DEMO)/curated \
+		--workers $(WORKERS) --no-progress
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,6 +38,9 @@ from corpus.ingest.chunks import (
 from corpus.schema import source_name
 
 WORK_DIR = ".ingest"
+# Version of what a chunk writes (shards, sidecar and rejects columns): a resume only reuses
+# chunks written by the same version. Bump it whenever chunk outputs change.
+CHUNK_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ def ingest(sources: list[SourceSpec], cfg: IngestConfig) -> IngestSummary:
 def _check_same_run(work: Path, sources: list[SourceSpec], cfg: IngestConfig) -> None:
     """Resuming is only exact with the same inputs and options; refuse anything else."""
     run = {
+        "chunk_format": CHUNK_FORMAT,
         "sources": [{**asdict(s), "path": str(s.path.resolve())} for s in sources],
         "config": {k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "progress")},
     }

@@ -356,15 +356,24 @@ def write_world(out: Path, size: str, seed: int, counts: dict) -> None:
     write_text(out / "README.md", readme)
 
 
+def _finished_world(out: Path) -> dict | None:
+    path = out / "world.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def generate(out: Path, size: str = "small", seed: int = 0, progress: bool = True) -> dict:
     """Write the shapes-world raw dataset into the empty folder ``out``; return the counts.
 
     ``size`` is ``small`` (about 200 images, seconds) or ``medium`` (about 3,500 images).
-    Same ``size`` and ``seed`` give byte-identical files.
+    Same ``size`` and ``seed`` give byte-identical files, so a folder that already holds a
+    finished world of the same size and seed (world.json is written last) is left as it is.
     """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {sorted(SIZES)}")
     out = Path(out)
+    done = _finished_world(out)
+    if done is not None and (done["size"], done["seed"]) == (size, seed):
+        return done["counts"]
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; generate into a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
