@@ -10,10 +10,11 @@ from __future__ import annotations
 from PIL import Image
 
 from evaluation.cli import benchmarks_root
-from evaluation.geneval.colors import DEFAULT_CLIP, ClipColorClassifier
+from evaluation.geneval.colors import ClipColorClassifier
 from evaluation.geneval.detections import Detection
 from evaluation.geneval.oracle import Detector, DetectorOptions
 from evaluation.geneval.scorer import THRESHOLD
+from models.external.clip import DEFAULT_CLIP
 from models.external.mask2former import DEFAULT_MASK2FORMER, Mask2FormerDetector
 
 OBJECT_NAMES = "geneval/prompts/object_names.txt"

@@ -55,6 +55,7 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
         "--judge", default=RULE_ONLY, help="rule_only (no calls), openai:URL:MODEL, or replay:FILE"
     )
     p.add_argument("--profile", default="vlmevalkit", help="vlmevalkit | official (| fixed)")
+    p.add_argument("--concurrency", type=int, default=8, help="items judged at once (HTTP judges)")
     p.add_argument("--stage", choices=("predict", "score", "all"), default="all")
     p.add_argument("--predictions", help="score this predictions TSV alone (one suite)")
     p.add_argument("--model", help="openai:URL:MODEL to evaluate a served model instead of CKPT")
@@ -101,7 +102,9 @@ def score_suite(
 ) -> dict:
     profile = args.profile if args.profile in suite.profiles else "vlmevalkit"
     before = dict(judge.counts)
-    records, scores = suite.score(rows, Context(judge, profile))
+    # A local transformers judge runs one request at a time; HTTP judges take --concurrency.
+    local = judge.describe().get("backend") == "transformers"
+    records, scores = suite.score(rows, Context(judge, profile, 1 if local else args.concurrency))
     decided = judge.counts["judge_decided"] - before.get("judge_decided", 0)
     scores.update(
         profile=profile,

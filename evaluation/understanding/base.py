@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from evaluation.registry import Registry
 from evaluation.understanding.extract import can_infer
@@ -15,6 +16,8 @@ from evaluation.understanding.tsv import options as row_options
 
 Row = dict[str, str]
 Record = dict[str, Any]
+T = TypeVar("T")
+U = TypeVar("U")
 PERCENT = 100.0
 
 
@@ -22,6 +25,16 @@ PERCENT = 100.0
 class Context:
     judge: Judge = field(default_factory=Judge)
     profile: str = "vlmevalkit"
+    concurrency: int = 1  # items resolved at once when a judge is active (HTTP judges)
+
+
+def judge_map(fn: Callable[[T], U], items: list[T], ctx: Context) -> list[U]:
+    """``[fn(x) for x in items]`` in input order, on ``ctx.concurrency`` threads when a judge
+    may be called (judge calls dominate; the rule-only path stays single-threaded)."""
+    if not ctx.judge.active or ctx.concurrency <= 1 or len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=ctx.concurrency) as pool:
+        return list(pool.map(fn, items))
 
 
 @dataclass(frozen=True)
@@ -64,21 +77,31 @@ def breakdown(records: list[Record], key: str, value: str = "hit") -> dict[str, 
     return {k: percent(v) for k, v in sorted(groups.items())}
 
 
-def mcq_records(rows: list[Row], ctx: Context, keep: tuple[str, ...]) -> list[Record]:
-    """Plain MCQ: one record per row with the extracted letter and how it was decided."""
+def extracted_records(
+    rows: list[Row],
+    ctx: Context,
+    keep: tuple[str, ...],
+    resolve: Callable[[Row], tuple[str | None, str]],
+) -> list[Record]:
+    """One record per row: the kept columns, the answer ``resolve`` extracted, how it was
+    decided, and whether it equals the row's answer."""
     out = []
-    for row in rows:
-        letter, how = resolve_mcq(row, ctx.judge)
+    for row, (answer, how) in zip(rows, judge_map(resolve, rows, ctx), strict=True):
         record = {k: row.get(k) for k in ("index", *keep)}
         record.update(
             prediction=row.get("prediction", ""),
             answer=row.get("answer"),
-            extracted=letter,
+            extracted=answer,
             decided_by=how,
-            hit=letter == row.get("answer"),
+            hit=answer == row.get("answer"),
         )
         out.append(record)
     return out
+
+
+def mcq_records(rows: list[Row], ctx: Context, keep: tuple[str, ...]) -> list[Record]:
+    """Plain MCQ: one record per row with the extracted letter and how it was decided."""
+    return extracted_records(rows, ctx, keep, lambda row: resolve_mcq(row, ctx.judge))
 
 
 def decided_share(records: list[Record]) -> dict[str, float]:
@@ -118,16 +141,4 @@ def resolve_yes_no(row: Row, ctx: Context, official: bool = False) -> tuple[str,
 def yes_no_records(
     rows: list[Row], ctx: Context, keep: tuple[str, ...], official: bool
 ) -> list[Record]:
-    out = []
-    for row in rows:
-        answer, how = resolve_yes_no(row, ctx, official)
-        record = {k: row.get(k) for k in ("index", *keep)}
-        record.update(
-            prediction=row.get("prediction", ""),
-            answer=row.get("answer"),
-            extracted=answer,
-            decided_by=how,
-            hit=answer == row.get("answer"),
-        )
-        out.append(record)
-    return out
+    return extracted_records(rows, ctx, keep, lambda row: resolve_yes_no(row, ctx, official))

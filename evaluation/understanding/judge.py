@@ -1,7 +1,8 @@
 """The understanding judge: ``rule_only`` (no calls) or any chat backend, with exact fallbacks.
 
 Each method follows the toolkit it reproduces (understanding_suites.md): MCQ matching with up to
-3 attempts and then a *seeded* random choice among the options and Z (VLMEvalKit's is unseeded);
+3 attempts and then a *seeded* random choice among the options and Z (VLMEvalKit's is unseeded;
+ours is seeded per request, so it does not depend on the order concurrent items finish in);
 Yes/No matching and MM-Vet grading with up to 5 attempts at temperature 0.5*i; MathVista
 extraction retried only when the call fails. Counters record how many items the judge decided
 and how many fell back to chance, for every result.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections import Counter
 from typing import Any
 
@@ -29,6 +31,7 @@ YES_NO_ATTEMPTS = 5
 MATHVISTA_ATTEMPTS = 5
 MMVET_ATTEMPTS = 5
 TEMPERATURE_STEP = 0.5  # retry i runs at temperature 0.5 * i
+MMVET_RETRY_SUFFIX = "Predict the correctness of the answer (digit): "  # official retries
 FALLBACK_SEED = 2680  # seed of the random MCQ fallback (lmms-eval's MMBench value)
 RULE_ONLY = "rule_only"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -39,8 +42,13 @@ class Judge:
 
     def __init__(self, backend: ChatBackend | None = None, seed: int = FALLBACK_SEED) -> None:
         self.backend = backend
-        self.rng = random.Random(seed)
+        self.seed = seed
         self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # items are judged on several threads
+
+    def count(self, name: str) -> None:
+        with self._lock:
+            self.counts[name] += 1
 
     @property
     def active(self) -> bool:
@@ -50,14 +58,14 @@ class Judge:
         return self.backend.describe() if self.backend else {"backend": RULE_ONLY}
 
     def ask(
-        self, prompt: str, temperature: float | None = None, max_tokens: int = 64
+        self, prompt: str, temperature: float | None = None, max_tokens: int = 64, run: int = 0
     ) -> str | None:
-        """One call; None when the call failed (or there is no backend)."""
+        """One call (``run`` tells repeats apart); None when it failed or there is no backend."""
         if self.backend is None:
             return None
-        self.counts["calls"] += 1
+        self.count("calls")
         request = ChatRequest(
-            [user_message(prompt)], max_tokens=max_tokens, temperature=temperature
+            [user_message(prompt)], max_tokens=max_tokens, temperature=temperature, run=run
         )
         return self.backend.complete([request])[0].text
 
@@ -73,10 +81,11 @@ class Judge:
             reply = self.ask(prompt)
             letter = can_infer(reply, options) if reply else None  # Z via the token rule
             if letter:
-                self.counts["judge_decided"] += 1
+                self.count("judge_decided")
                 return letter, "judge"
-        self.counts["random_fallback"] += 1
-        return self.rng.choice([*options, NO_ANSWER_LETTER]), "random"
+        self.count("random_fallback")
+        rng = random.Random(f"{self.seed}\n{prompt}")  # reproducible per item, in any order
+        return rng.choice([*options, NO_ANSWER_LETTER]), "random"
 
     def yes_no(self, question: str, prediction: str) -> str:
         """Yes, No or Unknown (Unknown also when the judge is off or keeps failing)."""
@@ -85,7 +94,7 @@ class Judge:
             reply = self.ask(prompt, temperature=TEMPERATURE_STEP * i)
             answer = yes_no_words(reply) if reply else UNKNOWN
             if answer != UNKNOWN:
-                self.counts["judge_decided"] += 1
+                self.count("judge_decided")
                 return answer
         return UNKNOWN
 
@@ -94,23 +103,51 @@ class Judge:
         for i in range(MATHVISTA_ATTEMPTS if self.active else 0):
             reply = self.ask(prompt, temperature=TEMPERATURE_STEP * i, max_tokens=128)
             if reply is not None:
-                self.counts["judge_decided"] += 1
+                self.count("judge_decided")
                 return reply.strip()
         return None
 
     def mmvet_grade(self, question: str, answer: str, prediction: str) -> float | None:
-        """Score in [0, 1] (the whole reply must parse); 0 after 5 failures; None if off."""
+        """VLMEvalKit: the whole reply must parse as a score in [0, 1]; up to 5 tries at
+        temperature 0.5*i, then 0. None when there is no judge."""
         if not self.active:
             return None
-        spaced = answer.replace("<AND>", " <AND> ").replace("<OR>", " <OR> ")
-        prompt = MMVET_GRADER.format(question=question, answer=spaced, prediction=prediction)
+        prompt = mmvet_prompt(question, answer, prediction)
         for i in range(MMVET_ATTEMPTS):
             reply = self.ask(prompt, temperature=TEMPERATURE_STEP * i, max_tokens=3)
-            try:
-                score = float(reply.strip()) if reply else None
-            except ValueError:
-                score = None
-            if score is not None and 0.0 <= score <= 1.0:
-                self.counts["judge_decided"] += 1
+            score = unit_score(reply.strip() if reply else None)
+            if score is not None:
+                self.count("judge_decided")
                 return score
         return 0.0
+
+    def mmvet_grade_official(
+        self, question: str, answer: str, prediction: str, run: int
+    ) -> float | None:
+        """Official mm-vet_evaluator: the reply's first token must be a score in [0, 1]; a retry
+        appends the digit request and raises the temperature by 0.5; 0 after 5 tries."""
+        if not self.active:
+            return None
+        prompt = mmvet_prompt(question, answer, prediction)
+        for i in range(MMVET_ATTEMPTS):
+            text = prompt if i == 0 else prompt + MMVET_RETRY_SUFFIX
+            reply = self.ask(text, temperature=TEMPERATURE_STEP * i, max_tokens=3, run=run)
+            score = unit_score(reply.split()[0] if reply and reply.split() else None)
+            if score is not None:
+                self.count("judge_decided")
+                return score
+        return 0.0
+
+
+def mmvet_prompt(question: str, answer: str, prediction: str) -> str:
+    spaced = answer.replace("<AND>", " <AND> ").replace("<OR>", " <OR> ")
+    return MMVET_GRADER.format(question=question, answer=spaced, prediction=prediction)
+
+
+def unit_score(text: str | None) -> float | None:
+    """``text`` as a float in [0, 1], else None."""
+    try:
+        score = float(text) if text else None
+    except ValueError:
+        return None
+    return score if score is not None and 0.0 <= score <= 1.0 else None

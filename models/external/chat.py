@@ -29,6 +29,9 @@ class ChatRequest:
     max_tokens: int = 512
     temperature: float | None = None
     top_logprobs: int = 0  # > 0: return that many alternatives per generated token
+    # Repeat index of an identical request (e.g. MM-Vet's five grading runs): part of the cache
+    # key, so each run is asked and cached on its own; never sent to the server.
+    run: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,4 +118,6 @@ def request_key(backend: dict[str, Any], request: ChatRequest) -> str:
         "temperature": request.temperature,
         "top_logprobs": request.top_logprobs,
     }
+    if request.run:  # run 0 keeps the keys of caches written before runs existed
+        payload["run"] = request.run
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -25,6 +25,7 @@ from evaluation.geneval.colors import BACKGROUND, ClipColorClassifier, color_cro
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
 from evaluation.geneval.mask2former import object_names
 from evaluation.geneval.metadata import COLORS, load_metadata
+from models.external.clip import clip_embedder
 from models.external.mask2former import Mask2FormerDetector, mask_box
 
 
@@ -115,17 +116,28 @@ def test_color_prompts_and_crop():
 
 def test_clip_color_classifier(tiny_clip):
     clf = ClipColorClassifier(str(tiny_clip), "cpu")
-    table = clf._classifier("dog")
+    assert clf.embedder is clip_embedder(str(tiny_clip), "cpu")  # the shared, cached loader
+    table = clf.classifier("dog")
     assert table.shape[0] == len(COLORS)
-    assert torch.allclose(table.norm(dim=-1), torch.ones(len(COLORS)), atol=1e-5)
-    tokens = clf.tokenizer(color_prompts("dog")[0], padding=True, return_tensors="pt")
-    emb = clf.model.get_text_features(**tokens)
+    assert np.allclose(np.linalg.norm(table, axis=-1), 1.0, atol=1e-5)
+    # Reference computed with transformers directly: averaged, renormalised template embeddings.
+    model = CLIPModel.from_pretrained(tiny_clip).eval()
+    tokenizer = CLIPTokenizer.from_pretrained(tiny_clip)
+    tokens = tokenizer(color_prompts("dog")[0], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        emb = model.get_text_features(**tokens)
     emb = emb if isinstance(emb, torch.Tensor) else emb.pooler_output
     emb = emb / emb.norm(dim=-1, keepdim=True)
     mean = emb.mean(dim=0)
-    assert torch.allclose(table[0], mean / mean.norm(), atol=1e-5)  # averaged, renormalised
+    assert np.allclose(table[0], (mean / mean.norm()).numpy(), atol=1e-5)
     image = Image.new("RGB", (40, 40), (0, 0, 255))
-    assert clf.classify(image, "dog", (0, 0, 40, 40), None) in COLORS
+    pixels = CLIPImageProcessor.from_pretrained(tiny_clip)(images=image, return_tensors="pt")
+    with torch.no_grad():
+        feature = model.get_image_features(**pixels)
+    feature = feature if isinstance(feature, torch.Tensor) else feature.pooler_output
+    feature = feature / feature.norm(dim=-1, keepdim=True)
+    expected = COLORS[int((100 * feature.numpy() @ table.T)[0].argmax())]
+    assert clf.classify(image, "dog", (0, 0, 40, 40), None) == expected
 
 
 def test_mask2former_detector_and_geneval_cli(tiny_mask2former, tiny_clip, tmp_path):
