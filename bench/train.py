@@ -5,7 +5,7 @@
 2. Loader throughput (read by offset, decode, resize, tokenise; its thread pool) against the
    rate at which the training step consumes samples: the loader must not be the bottleneck.
 
-Usage: python bench/train.py [--dataset out/demo/shapes] [--packs 12] [--budget 1024]
+Usage: python bench/train.py [--dataset out/demo/shapes] [--packs 12] [--budget 1024] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -59,19 +59,27 @@ def loader_for(dataset: Path, model: Mammoth2, args, workers: int):
     return build_joint_data(cfg, model, rank=0, world=1)
 
 
-def time_steps(model: Mammoth2, packs: list, padded: bool) -> dict[str, float]:
-    """Forward + backward of every pack, packed or padded; real and processed tokens."""
-    real = processed = 0
-    start = time.perf_counter()
-    for i, samples in enumerate(packs):
-        batch = to_device(model.collate(samples, padded=padded), model.device)
-        out = model(batch, pack_generator(0, 0, i))
-        out.loss().backward()
-        model.zero_grad(set_to_none=True)
-        real += sum(len(s) for s in samples)
-        processed += batch.num_tokens
-    seconds = time.perf_counter() - start
-    return {"fill": real / processed, "tokens_s": real / seconds, "samples_s": 0.0, "s": seconds}
+def time_packs(model: Mammoth2, packs: list, rounds: int) -> dict[bool, dict[str, float]]:
+    """Forward + backward of every pack, packed and padded alternately (the machine is noisy).
+
+    Returns per layout: fill (real / processed tokens), real tokens/s, seconds.
+    """
+    stats = {layout: {"real": 0, "processed": 0, "s": 0.0} for layout in (False, True)}
+    for _ in range(rounds):
+        for i, samples in enumerate(packs):
+            for padded in (False, True):
+                start = time.perf_counter()
+                batch = to_device(model.collate(samples, padded=padded), model.device)
+                out = model(batch, pack_generator(0, 0, i))
+                out.loss().backward()
+                model.zero_grad(set_to_none=True)
+                stats[padded]["s"] += time.perf_counter() - start
+                stats[padded]["real"] += sum(len(s) for s in samples)
+                stats[padded]["processed"] += batch.num_tokens
+    return {
+        padded: {"fill": v["real"] / v["processed"], "tokens_s": v["real"] / v["s"], "s": v["s"]}
+        for padded, v in stats.items()
+    }
 
 
 def loader_rate(dataset: Path, model: Mammoth2, args, workers: int) -> float:
@@ -89,6 +97,7 @@ def main() -> None:
     parser.add_argument("--packs", type=int, default=12)
     parser.add_argument("--budget", type=int, default=1024)
     parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2, help="timing passes over the packs")
     args = parser.parse_args()
     torch.manual_seed(0)
     model = Mammoth2(model_config("tiny")).train()
@@ -96,12 +105,12 @@ def main() -> None:
         dataset = shapes_dataset(args.dataset, Path(scratch))
         loader = loader_for(dataset, model, args, workers=0)
         packs = [loader.next().micro[0].samples for _ in range(args.packs)]
-        time_steps(model, packs[:1], padded=False)  # warm-up
-        packed = time_steps(model, packs, padded=False)
-        padded = time_steps(model, packs, padded=True)
+        time_packs(model, packs[:1], rounds=1)  # warm-up
+        timed = time_packs(model, packs, args.rounds)
+        packed, padded = timed[False], timed[True]
         n_samples = sum(len(p) for p in packs)
         n_tokens = sum(len(s) for p in packs for s in p)
-        step_rate = n_samples / packed["s"]
+        step_rate = args.rounds * n_samples / packed["s"]
         serial = loader_rate(dataset, model, args, workers=0)
         threaded = loader_rate(dataset, model, args, workers=2)
     print(f"tiny model, {args.packs} packs of {args.budget} tokens, {n_samples} samples\n")
