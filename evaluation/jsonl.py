@@ -1,4 +1,4 @@
-"""Reading and appending JSON Lines files (recorded oracle outputs, caches, metadata)."""
+"""Reading JSON files and reading / appending JSON Lines files (data, oracle outputs, caches)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.errors import BadInput
+
+
+def read_json(path: str | Path, kind: type, what: str) -> Any:
+    """The JSON value of a whole file, which must be a ``kind`` (``what`` names it in errors)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(path, None, "file not found")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise BadInput(path, None, f"invalid JSON ({e.msg})") from None
+    if not isinstance(data, kind):
+        raise BadInput(path, None, f"expected {what}")
+    return data
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

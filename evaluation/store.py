@@ -74,13 +74,14 @@ def code_version() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a whole file (benchmark data files are small)."""
-    h = hashlib.sha256()
+def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a whole file (benchmark data files; VLMEvalKit checks MD5s)."""
     with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, algorithm).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    return file_digest(path, "sha256")
 
 
 def checkpoint_hash(path: str | Path | None) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.errors import BadInput
+from evaluation.jsonl import read_json
 
 PLACEHOLDER = "<edit_prompt>"  # replaced by the item's instruction in the judge prompt (spec 3.2)
 # Reported columns in the paper's order; compose is reported as Hybrid (spec 3.3).
@@ -32,15 +32,7 @@ class EditItem:
 
 
 def _load_json_dict(path: Path) -> dict:
-    if not path.is_file():
-        raise BadInput(path, None, "file not found")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise BadInput(path, None, f"invalid JSON ({e.msg})") from None
-    if not isinstance(data, dict):
-        raise BadInput(path, None, "expected a JSON object keyed by item id")
-    return data
+    return read_json(path, dict, "a JSON object keyed by item id")
 
 
 def load_items(path: str | Path, with_type: bool = True) -> list[EditItem]:

@@ -8,12 +8,11 @@ The data are not redistributable (academic-only licence): users pass their own c
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.errors import BadInput
-from evaluation.jsonl import read_jsonl
+from evaluation.jsonl import read_json, read_jsonl
 
 # The six UEG task types in the official print order; 100 items each (spec 4.1).
 TASK_TYPES: tuple[str, ...] = (
@@ -40,15 +39,7 @@ def read_records(path: Path) -> list[dict]:
     """The records of a RealUnify file: a JSON list, or JSON Lines (``.jsonl``)."""
     if path.suffix == ".jsonl":
         return read_jsonl(path)
-    if not path.is_file():
-        raise BadInput(path, None, "file not found (RealUnify data come from its HF dataset)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise BadInput(path, None, f"invalid JSON ({e.msg})") from None
-    if not isinstance(data, list):
-        raise BadInput(path, None, "expected a JSON list of items")
-    return data
+    return read_json(path, list, "a JSON list of items")
 
 
 def _item(record: dict, position: int, path: Path) -> UEGItem:

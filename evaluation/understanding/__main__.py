@@ -54,7 +54,18 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
     p.add_argument(
         "--judge", default=RULE_ONLY, help="rule_only (no calls), openai:URL:MODEL, or replay:FILE"
     )
-    p.add_argument("--profile", default="vlmevalkit", help="vlmevalkit | official (| fixed)")
+    p.add_argument(
+        "--profile",
+        default="vlmevalkit",
+        help="vlmevalkit (default) | official (MMMU, MME, MM-Vet) | lmms_eval (AI2D) | fixed "
+        "(MathVista lists); suites without the profile use vlmevalkit",
+    )
+    p.add_argument(
+        "--mmvp-gt",
+        choices=("original", "corrected"),
+        default="original",
+        help="MMVP labels: original, or with the two disputed pairs corrected (as lmms-eval)",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="items judged at once (HTTP judges)")
     p.add_argument("--stage", choices=("predict", "score", "all"), default="all")
     p.add_argument("--predictions", help="score this predictions TSV alone (one suite)")
@@ -104,7 +115,8 @@ def score_suite(
     before = dict(judge.counts)
     # A local transformers judge runs one request at a time; HTTP judges take --concurrency.
     local = judge.describe().get("backend") == "transformers"
-    records, scores = suite.score(rows, Context(judge, profile, 1 if local else args.concurrency))
+    ctx = Context(judge, profile, 1 if local else args.concurrency, args.mmvp_gt == "corrected")
+    records, scores = suite.score(rows, ctx)
     decided = judge.counts["judge_decided"] - before.get("judge_decided", 0)
     scores.update(
         profile=profile,

@@ -26,6 +26,7 @@ class Context:
     judge: Judge = field(default_factory=Judge)
     profile: str = "vlmevalkit"
     concurrency: int = 1  # items resolved at once when a judge is active (HTTP judges)
+    mmvp_corrected: bool = False  # MMVP: swap the two disputed pairs' labels (lmms-eval data)
 
 
 def judge_map(fn: Callable[[T], U], items: list[T], ctx: Context) -> list[U]:

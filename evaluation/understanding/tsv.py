@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import ast
 import csv
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any
 
 from evaluation.errors import BadInput
+from evaluation.store import file_digest
 
 IMAGE_REF_MAX = 64  # an image cell this short is a reference to another row's index
 OPTION_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
@@ -53,11 +53,7 @@ def append_tsv(path: str | Path, rows: list[dict[str, Any]], columns: list[str])
 
 
 def md5(path: str | Path) -> str:
-    h = hashlib.md5()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_digest(path, "md5")
 
 
 def row_images(row: dict[str, str], by_index: dict[str, dict[str, str]], path: Path) -> list[str]:
