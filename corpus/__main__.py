@@ -103,6 +103,11 @@ def _add_ingest(sub) -> None:
         default="never",
         help="re-encode images as PNG: never (keep bytes), unsupported formats, all",
     )
+    p.add_argument(
+        "--fsync",
+        action="store_true",
+        help="fsync every shard before marking it done (survives power loss; slower)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(run=_ingest)
 
@@ -137,6 +142,7 @@ def _ingest(args) -> int:
         max_pixels=args.max_pixels,
         verify=args.verify,
         reencode=args.reencode,
+        fsync=args.fsync,
         progress=not args.no_progress,
     )
     s = ingest(specs, cfg)

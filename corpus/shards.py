@@ -132,11 +132,18 @@ def sidecar_row(sample: Sample, shard: str, offset: int, size: int) -> dict[str,
 
 @dataclass
 class ShardWriter:
-    """Writes one shard under temporary names; `commit()` renames it into place."""
+    """Writes one shard under temporary names; `commit()` renames it into place.
+
+    With `durable`, the data file is fsync'ed before it is renamed, so a done marker also
+    survives a power loss; without it a killed process still never leaves a partial shard
+    marked done (the page cache outlives the process), and `corpus validate` checks every
+    image's sha256 after a machine crash. fsync makes ingest disk-bound (bench/ingest.py).
+    """
 
     directory: Path
     name: str
     shard_format: str = "webdataset"
+    durable: bool = False
     rows: list[dict[str, Any]] = field(default_factory=list)
     nbytes: int = 0
 
@@ -179,7 +186,8 @@ class ShardWriter:
         else:
             _write_arrow(self._file, self._arrow_rows)
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.durable:
+            os.fsync(self._file.fileno())
         self._file.close()
         sidecar = self.directory / f"{self.name}.parquet"
         sidecar_tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
@@ -193,9 +201,16 @@ class ShardWriter:
 class ShardRouter:
     """Routes samples to one open shard per layout, starting a new part past the size cap."""
 
-    def __init__(self, shards_dir: Path, prefix: str, shard_format: str, max_bytes: int):
+    def __init__(
+        self,
+        shards_dir: Path,
+        prefix: str,
+        shard_format: str,
+        max_bytes: int,
+        durable: bool = False,
+    ):
         self.shards_dir, self.prefix = shards_dir, prefix
-        self.shard_format, self.max_bytes = shard_format, max_bytes
+        self.shard_format, self.max_bytes, self.durable = shard_format, max_bytes, durable
         self.open: dict[tuple[str, ...], ShardWriter] = {}
         self.names: list[str] = []
 
@@ -204,7 +219,8 @@ class ShardRouter:
         writer = self.open.get(key)
         if writer is None:
             name = f"{self.prefix}-{len(self.names):03d}"
-            writer = self.open[key] = ShardWriter(self.shards_dir, name, self.shard_format)
+            writer = ShardWriter(self.shards_dir, name, self.shard_format, self.durable)
+            self.open[key] = writer
             self.names.append(name)
         writer.add(sample)
         if writer.nbytes >= self.max_bytes:

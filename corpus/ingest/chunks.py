@@ -72,10 +72,16 @@ def clear_chunk(shards_dir: Path, index: int) -> None:
 
 
 def process_chunk(
-    task: ChunkTask, shards_dir: Path, work: Path, shard_format: str, max_bytes: int
+    task: ChunkTask,
+    shards_dir: Path,
+    work: Path,
+    shard_format: str,
+    max_bytes: int,
+    durable: bool = False,
 ) -> ChunkResult:
     clear_chunk(shards_dir, task.index)
-    router = ShardRouter(shards_dir, chunk_prefix(task.index), shard_format, max_bytes)
+    prefix = chunk_prefix(task.index)
+    router = ShardRouter(shards_dir, prefix, shard_format, max_bytes, durable)
     rejects = []
     for record in task.records:
         result = build(record, task.options)

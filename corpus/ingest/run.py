@@ -72,6 +72,7 @@ class IngestConfig:
     max_pixels: int = DEFAULT_MAX_PIXELS
     verify: str = "header"
     reencode: str = "never"
+    fsync: bool = False  # fsync each shard before marking it done (survives power loss)
     progress: bool = True
 
 
@@ -106,7 +107,9 @@ def _check_same_run(work: Path, sources: list[SourceSpec], cfg: IngestConfig) ->
     run = {
         "chunk_format": CHUNK_FORMAT,
         "sources": [{**asdict(s), "path": str(s.path.resolve())} for s in sources],
-        "config": {k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "progress")},
+        "config": {
+            k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "progress", "fsync")
+        },
     }
     path = work / "run.json"
     if path.exists():
@@ -133,7 +136,7 @@ def _chunk_tasks(sources: list[SourceSpec], cfg: IngestConfig) -> Iterator[Chunk
 def _run_chunks(tasks: Iterator[ChunkTask], cfg: IngestConfig, work: Path) -> IngestSummary:
     summary = IngestSummary()
     bar = tqdm(desc="ingest", unit=" samples", disable=not cfg.progress)
-    args = (cfg.out / "shards", work, cfg.shard_format, cfg.shard_bytes)
+    args = (cfg.out / "shards", work, cfg.shard_format, cfg.shard_bytes, cfg.fsync)
 
     def account(result: ChunkResult, skipped: bool) -> None:
         summary.read += result.read
