@@ -38,8 +38,8 @@ test: lint /usr/bin/chromium /usr/bin/chromedriver
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/dashboard.py
+	for b in ingest filters models train eval understanding dashboard; do \
+		$(BIN)/python -m bench.$$b || exit 1; done
 
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboards/app.py -- --results $(DEMO)/results --corpus $(DEMO) \

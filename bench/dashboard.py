@@ -1,6 +1,6 @@
 """Time to first render of the dashboard's heaviest pages, against the same pages on tiny data.
 
-    python bench/dashboard.py [--rows 1000000] [--runs 200] [--work /tmp/bench_dashboard]
+    python -m bench.dashboard [--rows 1000000] [--runs 200] [--work /tmp/bench_dashboard]
 
 Builds a real dataset (ingested images) whose manifest is tiled to ``--rows`` rows (every row
 points at a real sample in the shards, so the sample grid reads real bytes by offset), and a

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from corpus.shapes import render_scene, sample_scene  # noqa: E402
-from evaluation.cli import benchmarks_root  # noqa: E402
-from evaluation.detectors.shapes import detect_shapes  # noqa: E402
-from evaluation.geneval.detections import read_detections  # noqa: E402
-from evaluation.geneval.metadata import load_metadata  # noqa: E402
-from evaluation.geneval.scorer import score_records  # noqa: E402
+from corpus.shapes import render_scene, sample_scene
+from evaluation.cli import benchmarks_root
+from evaluation.detectors.shapes import detect_shapes
+from evaluation.geneval.detections import read_detections
+from evaluation.geneval.metadata import load_metadata
+from evaluation.geneval.scorer import score_records
 
 SAMPLES_PER_PROMPT = 4
 CLASSES = ["person", "dog", "cat", "car", "clock", "bench"]

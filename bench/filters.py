@@ -1,6 +1,6 @@
 """Curation throughput against the raw library loops measured in the same run.
 
-    python bench/filters.py [--images 400] [--work /tmp/bench_filters]
+    python -m bench.filters [--images 400] [--work /tmp/bench_filters]
 
 Prints, for ~1 MP JPEGs (1024x768): the `resolution` operator against a bare PIL-header loop
 (target >= 10,000 images/s and >= 0.85 of the loop); decode + resize to 224 px with JPEG draft
@@ -25,19 +25,15 @@ import numpy as np
 import PIL.Image
 import polars as pl
 
-# Run as `python bench/filters.py`, this file's folder comes first on sys.path and its name
-# would shadow the `filters` package.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from corpus import Dataset  # noqa: E402
-from corpus.ingest import IngestConfig, SourceSpec, ingest  # noqa: E402
-from filters.imageio import decode_rgb  # noqa: E402
-from filters.operators.dedup import PHASH_DECODE_SIDE  # noqa: E402
-from filters.operators.resolution import Resolution  # noqa: E402
-from filters.pipeline import ShardTask, run_shard_stage  # noqa: E402
-from filters.recipe import parse_recipe  # noqa: E402
-from filters.runner import dask_client, map_tasks  # noqa: E402
-from filters.workdir import WorkDir  # noqa: E402
+from corpus import Dataset
+from corpus.ingest import IngestConfig, SourceSpec, ingest
+from filters.imageio import decode_rgb
+from filters.operators.dedup import PHASH_DECODE_SIDE
+from filters.operators.resolution import Resolution
+from filters.pipeline import ShardTask, run_shard_stage
+from filters.recipe import parse_recipe
+from filters.runner import dask_client, map_tasks
+from filters.workdir import WorkDir
 
 IMAGE_SIZE = (1024, 768)
 BASES = 16

@@ -1,6 +1,6 @@
 """Ingest throughput against a bare loop on the same files, and random-access read volume.
 
-    python bench/ingest.py [--images 6000] [--work /tmp/bench_ingest]
+    python -m bench.ingest [--images 6000] [--work /tmp/bench_ingest]
 
 Prints images/s and MB/s for: a bare loop (read the bytes, read the PIL header, append to a
 tarfile), `corpus ingest` with one worker, and with two workers; then the ratios the issue

@@ -5,7 +5,7 @@
 2. Packed attention at 4k tokens: per-segment SDPA (our CPU varlen fallback) against one SDPA
    call with a dense block-diagonal mask; ratio printed.
 
-    python bench/models.py [--repeats 5] [--threads 1]
+    python -m bench.models [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -13,19 +13,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-# Run as ``python bench/models.py``, this file's folder is sys.path[0] and the file itself would
-# shadow the ``models`` package; import from the repository root instead.
-sys.path[:1] = [str(Path(__file__).resolve().parents[1])]
-
-from models.attention import Packed, attend_block_diagonal, attend_per_segment  # noqa: E402
-from models.mammoth2 import Mammoth2  # noqa: E402
-from models.presets import get_config  # noqa: E402
+from models.attention import Packed, attend_block_diagonal, attend_per_segment
+from models.mammoth2 import Mammoth2
+from models.presets import get_config
 
 ATTN_HEADS, ATTN_DIM = 8, 64
 SEGMENTS = {"8 x 512": [512] * 8, "3000+600+300+196": [3000, 600, 300, 196]}

@@ -5,31 +5,26 @@
 2. Loader throughput (read by offset, decode, resize, tokenise; its thread pool) against the
    rate at which the training step consumes samples: the loader must not be the bottleneck.
 
-Usage: python bench/train.py [--dataset out/demo/shapes] [--packs 12] [--budget 1024] [--rounds 2]
+Usage: python -m bench.train [--dataset out/demo/shapes] [--packs 12] [--budget 1024] [--rounds 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-# Run as ``python bench/train.py``, this folder is sys.path[0] and this file would shadow the
-# ``train`` package (and bench/models.py the ``models`` one): put the repository root there.
-sys.path[:1] = [str(Path(__file__).resolve().parents[1])]
+import torch
 
-import torch  # noqa: E402
-
-from corpus.ingest import IngestConfig, SourceSpec, ingest  # noqa: E402
-from corpus.shapes import generate  # noqa: E402
-from models.batch import to_device  # noqa: E402
-from models.mammoth2 import Mammoth2  # noqa: E402
-from train.config import apply_override, stage_config  # noqa: E402
-from train.data import build_joint_data  # noqa: E402
-from train.model import model_config  # noqa: E402
-from train.objectives import pack_generator  # noqa: E402
+from corpus.ingest import IngestConfig, SourceSpec, ingest
+from corpus.shapes import generate
+from models.batch import to_device
+from models.mammoth2 import Mammoth2
+from train.config import apply_override, stage_config
+from train.data import build_joint_data
+from train.model import model_config
+from train.objectives import pack_generator
 
 RAW_SOURCES = ("t2i", "t2i_jsonl/metadata.jsonl", "edits/edits.jsonl", "vqa/conversations.json")
 

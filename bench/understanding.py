@@ -7,16 +7,13 @@ TSVs), and checks the issue's bound: scoring 10,000 predictions takes under 2 se
 from __future__ import annotations
 
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from evaluation.understanding import SUITES  # noqa: E402
-from evaluation.understanding.base import Context  # noqa: E402
-from evaluation.understanding.tsv import read_tsv, write_tsv  # noqa: E402
+from evaluation.understanding import SUITES
+from evaluation.understanding.base import Context
+from evaluation.understanding.tsv import read_tsv, write_tsv
 
 N_TOTAL = 10_000
 BOUND_S = 2.0
