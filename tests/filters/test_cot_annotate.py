@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import edit, image
+from filter_helpers import edit, image
 from judge_server import JudgeServer
 
 from filters.operators.cot_annotate import CotAnnotate, CotParams

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, assert_same_outputs, run_recipe
+from filter_helpers import REPO, assert_same_outputs, run_recipe
 
 DASK = Path(sys.executable).with_name("dask")
 START_TIMEOUT_S = 60

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import image, t2i
+from filter_helpers import image, t2i
 
 from filters.ocr_accuracy import ocr_accuracy
 from filters.operators.ocr import OCR, OCRParams

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import edit, encode, image, t2i
+from filter_helpers import edit, encode, image, t2i
 
 from filters.bktree import BKTree, hamming
 from filters.operator import ERROR_KEY, get_operator

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RECIPES
+from filter_helpers import RECIPES
 
 from filters.recipe import RecipeError, load_recipe, parse_recipe, with_overrides
 

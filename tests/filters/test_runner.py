@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from conftest import run_recipe
+from filter_helpers import run_recipe
 
 from corpus.dataset import Dataset, read_manifest_row_sample
 from filters.__main__ import main

@@ -4,7 +4,7 @@ score, the stored distribution, unparsable replies, and the single-token label c
 from __future__ import annotations
 
 import pytest
-from conftest import image, t2i
+from filter_helpers import image, t2i
 from judge_server import JudgeServer
 from tokenizers import Tokenizer
 from tokenizers.models import BPE
