@@ -43,7 +43,7 @@ bench: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/streamlit run dashboards/app.py -- --results $(DEMO)/results --corpus $(DEMO) \
-		--logs $(DEMO)/ckpt
+		--logs $(DEMO)/train
 
 clean:
 	rm -rf $(VENV) out *.egg-info

@@ -1,13 +1,11 @@
-"""The filter funnel from a curation run's ``OUT/report.json`` (issue 3's report contract).
+"""The filter funnel from a curation run's ``OUT/report.json`` (written by ``filters/report.py``).
 
-Read shape (per operator, in recipe order)::
+The parts read here::
 
-    {"input": 1000, "kept": 640,
-     "operators": [{"name": "resolution", "in": 1000, "kept": 900,
-                    "dropped": {"min_side < 256": 80, "aspect > 3": 20},
-                    "stats": {"min_side": {"p5": 180, "p50": 512, "p95": 1024}}}, ...]}
-
-``operators`` may also be a mapping from operator name to the same fields.
+    {"totals": {"input": 165, "emitted": 0, "kept": 158, "dropped": 7},
+     "funnel": [{"step": "resolution", "op": "resolution", "total": 165, "kept": 162,
+                 "dropped": 3, "dropped_too_small": 3, ...}, ...],
+     "stats": {"resolution.width": {"unit": "px", "percentiles": {"p1": 24.0, ...}, ...}, ...}}
 """
 
 from __future__ import annotations
@@ -20,13 +18,7 @@ import polars as pl
 import streamlit as st
 
 REPORT = "report.json"
-
-
-def _operators(report: dict[str, Any]) -> list[dict[str, Any]]:
-    ops = report.get("operators") or []
-    if isinstance(ops, dict):
-        return [{"name": name, **fields} for name, fields in ops.items()]
-    return list(ops)
+DROPPED_PREFIX = "dropped_"
 
 
 @st.cache_data(show_spinner=False)
@@ -40,13 +32,11 @@ def report_path(dataset: Path) -> Path | None:
 
 
 def funnel(report: dict[str, Any]) -> pl.DataFrame:
-    """(step, operator, samples): the input, then what is left after each operator."""
-    ops = _operators(report)
-    first = report.get("input", ops[0].get("in") if ops else 0)
-    rows = [{"step": 0, "operator": "input", "samples": first}]
+    """(step, operator, samples): the input, then what is left after each step."""
+    rows = [{"step": 0, "operator": "input", "samples": report["totals"]["input"]}]
     rows += [
-        {"step": i, "operator": op["name"], "samples": op.get("kept", 0)}
-        for i, op in enumerate(ops, start=1)
+        {"step": i, "operator": step["step"], "samples": step["kept"]}
+        for i, step in enumerate(report["funnel"], start=1)
     ]
     return pl.DataFrame(rows, schema={"step": pl.Int64, "operator": pl.String, "samples": pl.Int64})
 
@@ -54,24 +44,20 @@ def funnel(report: dict[str, Any]) -> pl.DataFrame:
 def drops(report: dict[str, Any]) -> pl.DataFrame:
     """(operator, reason, dropped), largest first."""
     rows = [
-        {"operator": op["name"], "reason": reason, "dropped": n}
-        for op in _operators(report)
-        for reason, n in (op.get("dropped") or {}).items()
+        {"operator": step["step"], "reason": key.removeprefix(DROPPED_PREFIX), "dropped": n}
+        for step in report["funnel"]
+        for key, n in step.items()
+        if key.startswith(DROPPED_PREFIX) and n
     ]
     schema = {"operator": pl.String, "reason": pl.String, "dropped": pl.Int64}
     return pl.DataFrame(rows, schema=schema).sort("dropped", descending=True)
 
 
-def _numbers(values: dict[str, Any]) -> dict[str, float]:
-    return {k: float(v) for k, v in values.items() if isinstance(v, int | float)}
-
-
 def percentiles(report: dict[str, Any]) -> pl.DataFrame:
-    """One row per (operator, stat) with its recorded percentiles as columns."""
-    rows = [
-        {"operator": op["name"], "stat": stat, **_numbers(pct)}
-        for op in _operators(report)
-        for stat, pct in (op.get("stats") or {}).items()
-        if isinstance(pct, dict)
-    ]
+    """One row per (operator, stat) with its unit and recorded percentiles as columns."""
+    rows = []
+    for key, summary in report.get("stats", {}).items():
+        operator, _, stat = key.partition(".")
+        pct = {k: float(v) for k, v in (summary.get("percentiles") or {}).items()}
+        rows.append({"operator": operator, "stat": stat, "unit": summary.get("unit"), **pct})
     return pl.DataFrame(rows) if rows else pl.DataFrame()

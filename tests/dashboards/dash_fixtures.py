@@ -186,26 +186,20 @@ def _write_edits(root: Path) -> Path:
     return path
 
 
+# The shape filters/report.py writes (the parts the dashboard reads).
 FILTER_REPORT = {
-    "input": 34,
-    "kept": 20,
-    "operators": [
-        {
-            "name": "resolution",
-            "in": 34,
-            "kept": 28,
-            "dropped": {"min_side < 56": 6},
-            "stats": {"min_side": {"p5": 40, "p50": 60, "p95": 96}},
-        },
-        {
-            "name": "aesthetic",
-            "in": 28,
-            "kept": 20,
-            "dropped": {"aesthetic < 4.5": 8},
-            "stats": {"aesthetic_laion_v2": {"p5": 3.1, "p50": 5.0, "p95": 6.4}},
-        },
+    "totals": {"input": 34, "emitted": 0, "kept": 20, "dropped": 14},
+    "funnel": [
+        {"step": "resolution", "op": "resolution", "total": 34, "kept": 28, "dropped": 6,
+         "dropped_too_small": 6, "dropped_bad_aspect": 0},
+        {"step": "aesthetic", "op": "aesthetic", "total": 28, "kept": 20, "dropped": 8,
+         "dropped_low_aesthetic": 8},
     ],
-}
+    "stats": {
+        "resolution.width": {"unit": "px", "percentiles": {"p5": 40, "p50": 60, "p95": 96}},
+        "aesthetic.score": {"unit": "1-10", "percentiles": {"p5": 3.1, "p50": 5.0, "p95": 6.4}},
+    },
+}  # fmt: skip
 
 
 def write_logs(root: Path) -> Path:

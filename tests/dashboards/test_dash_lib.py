@@ -6,6 +6,7 @@ import re
 
 import polars as pl
 import pytest
+from dash_fixtures import FILTER_REPORT
 
 from dashboards.lib import corpus, funnel, leaderboard, records, reference, training
 from dashboards.lib.roots import PathRefused, child, confine, parse_roots
@@ -84,12 +85,15 @@ def test_correct_is_full_marks_on_the_benchmark_scale():
     assert out.get_column("correct").to_list() == [True, False, False]
 
 
-def test_funnel_reads_list_and_mapping_reports():
-    ops = [{"name": "res", "in": 10, "kept": 7, "dropped": {"small": 3}}]
-    for report in ({"input": 10, "operators": ops}, {"operators": {"res": ops[0] | {}}}):
-        steps = funnel.funnel(report)
-        assert steps.get_column("samples").to_list() == [10, 7]
-        assert funnel.drops(report).row(0) == ("res", "small", 3)
+def test_funnel_reads_the_filters_report():
+    steps = funnel.funnel(FILTER_REPORT)
+    assert steps.get_column("samples").to_list() == [34, 28, 20]
+    assert funnel.drops(FILTER_REPORT).rows() == [
+        ("aesthetic", "low_aesthetic", 8),
+        ("resolution", "too_small", 6),
+    ]
+    pct = funnel.percentiles(FILTER_REPORT)
+    assert pct.filter(pl.col("stat") == "score").row(0, named=True)["p50"] == 5.0
 
 
 def test_training_log_groups_and_torn_lines(tmp_path):

@@ -132,7 +132,7 @@ def test_corpus_explorer_counts_filters_and_grid(app, roots):
     at = app("corpus")
     assert at.metric[0].value == "34"
     tasks = at.dataframe  # counts are charts; the funnel tables are dataframes
-    assert any("min_side < 56" in set(df.value.get("reason", [])) for df in tasks)
+    assert any("too_small" in set(df.value.get("reason", [])) for df in tasks)
 
     at.multiselect(key="task").set_value(["it2i"]).run()
     assert at.metric[0].value == "4"
