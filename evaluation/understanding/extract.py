@@ -82,3 +82,46 @@ def yes_no_official(response: str) -> str:
     if "no" in head:
         return NO
     return UNKNOWN
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute: cost 1 each), as the ``Levenshtein``
+    package's ``distance`` that official MathVista uses (understanding_suites.md 3.9)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def closest_text(text: str, candidates: list[str]) -> str:
+    """The candidate with the smallest edit distance to ``text``; the first one on ties."""
+    return min(candidates, key=lambda c: edit_distance(text, c))
+
+
+# lmms-eval ``mcq_extract`` formats, highest priority first (understanding_suites.md 2.3):
+# start > end > phrase > parentheses > period > colon > right-paren > space.
+_NOT_AFTER_WORD = r"(?<![A-Za-z0-9])"
+MCQ_EXTRACT_FORMATS = (
+    ("start", r"^\s*({L})(?![A-Za-z0-9])"),
+    ("end", _NOT_AFTER_WORD + r"({L})[\s.]*$"),
+    ("phrase", r"(?i:the\s+answer\s+is)\s*:?\s*\(?({L})(?![A-Za-z0-9])"),
+    ("parentheses", r"\(({L})\)"),
+    ("period", _NOT_AFTER_WORD + r"({L})\."),
+    ("colon", _NOT_AFTER_WORD + r"({L}):"),
+    ("right_paren", r"(?<![A-Za-z0-9(])({L})\)"),
+    ("space", _NOT_AFTER_WORD + r"({L}) "),
+)
+
+
+def mcq_extract(response: str, letters: str) -> tuple[str, str]:
+    """(letter, format) as lmms-eval's ``mcq_extract``: candidates of the highest-priority
+    format present, the last occurrence winning; ("", "none") when no format matches."""
+    alternatives = "|".join(re.escape(letter) for letter in letters)
+    for name, template in MCQ_EXTRACT_FORMATS:
+        found = re.findall(template.replace("{L}", alternatives), str(response))
+        if found:
+            return found[-1], name
+    return "", "none"
