@@ -57,7 +57,8 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
     p.add_argument(
         "--profile",
         default="vlmevalkit",
-        help="vlmevalkit (default) | official (MMMU, MME, MM-Vet, MathVista) | lmms_eval (AI2D) | "
+        help="vlmevalkit (default) | official (MMMU, MME, MM-Vet, MathVista, "
+        "HallusionBench) | lmms_eval (AI2D) | "
         "fixed (MathVista lists); suites without the profile use vlmevalkit",
     )
     p.add_argument(

@@ -4,8 +4,8 @@ Each method follows the toolkit it reproduces (understanding_suites.md): MCQ mat
 3 attempts and then a *seeded* random choice among the options and Z (VLMEvalKit's is unseeded;
 ours is seeded per request, so it does not depend on the order concurrent items finish in);
 Yes/No matching and MM-Vet grading with up to 5 attempts at temperature 0.5*i; MathVista
-extraction retried only when the call fails. Counters record how many items the judge decided
-and how many fell back to chance, for every result.
+extraction and HallusionBench grading retried only when the call fails. Counters record how many
+items the judge decided and how many fell back to chance, for every result.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from evaluation.understanding.extract import NO_ANSWER_LETTER, UNKNOWN, can_infer
 from evaluation.understanding.extract import yes_no_vlmevalkit as yes_no_words
 from evaluation.understanding.prompts import (
+    HALLUSION_GRADER,
     MATHVISTA_EXTRACTOR,
     MCQ_MATCHER,
     MMVET_GRADER,
@@ -30,6 +31,8 @@ MCQ_ATTEMPTS = 3
 YES_NO_ATTEMPTS = 5
 MATHVISTA_ATTEMPTS = 5
 MMVET_ATTEMPTS = 5
+HALLUSION_ATTEMPTS = 3  # lmms-eval HallusionBench: a failed grading call is retried 3 times
+HALLUSION_MAX_TOKENS = 16  # understanding_suites.md 3.7 (lmms-eval max_tokens)
 TEMPERATURE_STEP = 0.5  # retry i runs at temperature 0.5 * i
 MMVET_RETRY_SUFFIX = "Predict the correctness of the answer (digit): "  # official retries
 FALLBACK_SEED = 2680  # seed of the random MCQ fallback (lmms-eval's MMBench value)
@@ -105,6 +108,19 @@ class Judge:
             if reply is not None:
                 self.count("judge_decided")
                 return reply.strip()
+        return None
+
+    def hallusion_grade(self, question: str, reference: str, prediction: str) -> str | None:
+        """The HallusionBench grader's raw reply (correct / incorrect / unclear), retried only
+        when the call fails; None without a judge or when every call failed."""
+        prompt = HALLUSION_GRADER.format(
+            question=question, reference=reference, prediction=prediction
+        )
+        for _ in range(HALLUSION_ATTEMPTS if self.active else 0):
+            reply = self.ask(prompt, max_tokens=HALLUSION_MAX_TOKENS)
+            if reply is not None:
+                self.count("judge_decided")
+                return reply
         return None
 
     def mmvet_grade(self, question: str, answer: str, prediction: str) -> float | None:

@@ -1,9 +1,10 @@
 """Judge prompts of the understanding suites (data in ``judge_prompts.json``).
 
-They follow the structure the toolkits use (understanding_suites.md 2.2, 3.6, 3.9, 3.10): the MCQ
-matcher with two in-context examples and ``Z`` for no match, the Yes/No/Unknown matcher, the
-MathVista answer extractor with worked examples, and the MM-Vet grader table with ``<AND>`` /
-``<OR>`` rules. The wording is ours, not the upstream text: record the judge, and expect small
+They follow the structure the toolkits use (understanding_suites.md 2.2, 3.6, 3.7, 3.9, 3.10):
+the MCQ matcher with two in-context examples and ``Z`` for no match, the Yes/No/Unknown matcher,
+the MathVista answer extractor with worked examples, the HallusionBench correct / incorrect /
+unclear grader (official and lmms-eval), and the MM-Vet grader table with ``<AND>`` / ``<OR>``
+rules. The wording is ours, not the upstream text: record the judge, and expect small
 differences from numbers produced with the upstream prompts.
 """
 
@@ -17,3 +18,4 @@ MCQ_MATCHER: str = _PROMPTS["mcq_matcher"]
 YES_NO_MATCHER: str = _PROMPTS["yes_no_matcher"]
 MATHVISTA_EXTRACTOR: str = _PROMPTS["mathvista_extractor"]
 MMVET_GRADER: str = _PROMPTS["mmvet_grader"]
+HALLUSION_GRADER: str = _PROMPTS["hallusion_grader"]
