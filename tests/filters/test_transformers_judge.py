@@ -1,0 +1,76 @@
+"""vlm_score and cot_annotate through `judge: transformers:PATH`: a tiny random Llava saved to a
+folder and loaded by the transformers backend. The stored distribution is checked against the
+model's own next-token logits; tokenizers whose score labels are several tokens are refused."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import torch
+from filter_helpers import edit, image, t2i
+from tiny_judge import save_tiny_judge
+
+from filters.operators.cot_annotate import CotAnnotate, CotParams
+from filters.operators.vlm_score import LABELS, TEMPLATES, VLMScore, VLMScoreParams
+from models.external.transformers_vlm import to_template_messages
+
+
+@pytest.fixture(scope="module")
+def judge_dir(tmp_path_factory):
+    return save_tiny_judge(tmp_path_factory.mktemp("judge"))
+
+
+def label_probs(op: VLMScore, sample) -> list[float]:
+    """Softmax over the label logits at the first answer position, from a plain forward pass."""
+    backend = op.backend
+    _, request = op.request(sample)
+    inputs = backend.processor.apply_chat_template(
+        to_template_messages(request.messages),
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=True,
+        return_tensors="pt",
+    )
+    ids = backend.processor.tokenizer.convert_tokens_to_ids(list(LABELS))
+    with torch.inference_mode():
+        logits = backend.model(**inputs).logits[0, -1, ids]
+    return torch.softmax(logits.float(), dim=-1).tolist()
+
+
+def test_vlm_score_stores_distribution_expectation_and_greedy_answer(judge_dir):
+    samples = [
+        t2i("red", image("target", (64, 64)), prompt="a red square"),
+        t2i("blue", image("target", (48, 80), color=(20, 40, 220)), prompt="a blue circle"),
+    ]
+    op = VLMScore(VLMScoreParams(judge=f"transformers:{judge_dir}", min_score=None))
+    op.setup()
+    stats = op.run_measure(samples)
+    for sample, s in zip(samples, stats, strict=True):
+        assert len(s["probs"]) == len(LABELS) and sum(s["probs"]) == pytest.approx(1.0)
+        assert s["probs"] == pytest.approx(label_probs(op, sample), abs=1e-4)
+        assert s["expected"] == pytest.approx(sum(i * p for i, p in enumerate(s["probs"])))
+        assert s["greedy"] == max(range(len(LABELS)), key=s["probs"].__getitem__)
+        sha = hashlib.sha256(TEMPLATES["semantic_alignment"].encode()).hexdigest()
+        assert s["aspect"] == "semantic_alignment" and s["template_sha256"] == sha
+        assert s["judge"] == f"transformers:{judge_dir}"
+        assert op.judge(s) is None
+
+
+def test_multi_token_score_labels_are_refused(tmp_path):
+    folder = save_tiny_judge(tmp_path / "spm", prefix_space=True)
+    op = VLMScore(VLMScoreParams(judge=f"transformers:{folder}"))
+    with pytest.raises(ValueError, match="score label '0' is 2 tokens"):
+        op.setup()
+
+
+def test_cot_annotate_records_the_local_judge_and_its_sampling(judge_dir):
+    op = CotAnnotate(
+        CotParams(judge=f"transformers:{judge_dir}", tasks=["it2i"], temperature=0.5, max_tokens=6)
+    )
+    op.setup()
+    [stats] = op.run_measure([edit("e", image("source"), image("target"))])
+    assert stats["judge"] == f"transformers:{judge_dir}"
+    assert (stats["temperature"], stats["max_tokens"]) == (0.5, 6)
+    assert 0 < stats["chars"] <= 6 and set(stats["text"]) <= {*LABELS, "?"}
+    assert op.judge(stats) == ("invalid_cot", "no JSON object in the reply")
