@@ -83,7 +83,7 @@ def render(page: str, argv: list[str]) -> tuple[float, float]:
     sys.argv = [str(APP), *argv]
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     t0 = time.perf_counter()
     at.run()
     cold = time.perf_counter() - t0

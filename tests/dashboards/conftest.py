@@ -44,7 +44,7 @@ def app(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTe
 
     def run(page: str, query: dict[str, str] | None = None) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         for k, v in (query or {}).items():
             at.query_params[k] = v
         return at.run()

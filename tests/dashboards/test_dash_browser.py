@@ -122,6 +122,9 @@ def test_page_loads_in_chromium(server: str, browser: webdriver.Chrome, path: st
     errors = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
     assert not errors, [e.text for e in errors]
     assert "Reading only under:" in browser.find_element(By.CSS_SELECTOR, "section").text
+    # Opened by its direct link, the page still has the app's navigation (not a legacy page list).
+    sidebar = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').text
+    assert all(title in sidebar for title in PAGES.values()), sidebar
 
 
 def test_corpus_grid_shows_images_from_shards(server: str, browser: webdriver.Chrome) -> None:
