@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("apply", help="re-decide a finished run with new thresholds (no models)")
     a.add_argument("out", type=Path, help="output directory of `filters run`")
     a.add_argument("--set", action="append", default=[], metavar="STEP.PARAM=VALUE")
+    a.add_argument("--scheduler", help="dask scheduler for re-materializing a --materialize run")
+    a.add_argument("--workers", type=int, default=2, help="local workers for re-materializing")
     a.set_defaults(func=_apply)
     lst = sub.add_parser("list", help="operators, parameters with defaults, units of each stat")
     lst.set_defaults(func=_list)
@@ -91,7 +93,7 @@ def _apply(args: argparse.Namespace) -> int:
     from filters.apply import apply
     from filters.report import funnel_table
 
-    print(funnel_table(apply(args.out, args.set)))
+    print(funnel_table(apply(args.out, args.set, args.scheduler, args.workers)))
     return 0
 
 

@@ -1,4 +1,8 @@
-"""`filters apply`: new thresholds over stored stats; no operator measures anything again."""
+"""`filters apply`: new thresholds over stored stats; no operator measures anything again.
+
+A run made with `--materialize` is materialized again (on dask, like `run`): the kept set and
+the verdicts stored in the shards change with the thresholds, and the manifest points at them.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,18 @@ import polars as pl
 
 from corpus.dataset import Dataset
 from filters.finalize import STATS_FILE, decide_all, write_outputs
+from filters.materialize import clear_materialized
 from filters.recipe import parse_recipe, with_overrides
+from filters.runner import RunConfig, dask_client
 from filters.stats import RunStats
 from filters.workdir import WorkDir
 
 
-def apply(out: Path, sets: list[str]) -> dict:
-    """Re-decide a finished run in `out` with `STEP.PARAM=VALUE` overrides; rewrite its outputs."""
+def apply(out: Path, sets: list[str], scheduler: str | None = None, workers: int = 2) -> dict:
+    """Re-decide a finished run in `out` with `STEP.PARAM=VALUE` overrides; rewrite its outputs.
+
+    `scheduler` and `workers` are used only to materialize a run made with `--materialize`.
+    """
     out = Path(out)
     run_file = WorkDir(out).root / "run.json"
     if not (out / STATS_FILE).exists() or not run_file.exists():
@@ -24,7 +33,13 @@ def apply(out: Path, sets: list[str]) -> dict:
     recipe = with_overrides(parse_recipe(run["recipe"], str(run_file)), sets)
     rows = pl.read_parquet(out / STATS_FILE).to_dicts()
     rows, funnel = decide_all(recipe, rows, check=False)
-    return write_outputs(recipe, Dataset.open(run["input"]), out, rows, funnel, task_counters(out))
+    dataset, tasks = Dataset.open(run["input"]), task_counters(out)
+    if not run.get("materialize"):
+        return write_outputs(recipe, dataset, out, rows, funnel, tasks)
+    cfg = RunConfig(recipe, dataset.root, out, scheduler, workers, materialize=True, progress=False)
+    clear_materialized(out)
+    with dask_client(scheduler, workers) as client:
+        return write_outputs(recipe, dataset, out, rows, funnel, tasks, cfg, client)
 
 
 def task_counters(out: Path) -> RunStats:

@@ -77,6 +77,13 @@ def materialize_shard(task: MaterializeTask) -> dict[str, Any]:
     return {}
 
 
+def clear_materialized(out: Path) -> None:
+    """Remove OUT's materialized shards and their markers, so they are written again."""
+    work = WorkDir(out)
+    shutil.rmtree(out / "shards", ignore_errors=True)
+    shutil.rmtree(work.root / "materialize", ignore_errors=True)
+
+
 def _candidates(task: MaterializeTask, work: WorkDir):
     yield from iter_shard(data_path(Path(task.input_root) / "shards", task.shard))
     for name in complete_shards(work.derived_shards):

@@ -111,6 +111,23 @@ def test_materialize_writes_a_dataset_of_the_kept_samples(shapes, tmp_path):
     assert min(sample.stats["resolution"]["width"]) >= 100
 
 
+def test_apply_rematerializes_a_materialized_run(shapes, tmp_path):
+    out = tmp_path / "mat"
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: small\nsteps:\n  - op: resolution\n    min_side: 100\n")
+    run_recipe(recipe, shapes, out, workers=1, materialize=True)
+    before = pl.read_parquet(out / "manifest.parquet")
+    for side, kept in ((300, lambda n: n < len(before)), (100, lambda n: n == len(before))):
+        sets = ["--set", f"resolution.min_side={side}", "--workers", "1"]
+        assert main(["apply", str(out), *sets]) == 0
+        manifest = pl.read_parquet(out / "manifest.parquet")
+        assert kept(len(manifest)) and set(manifest["dataset"]) == {str(out.resolve())}
+        samples = list(Dataset.open(out))
+        assert sorted(s.id for s in samples) == sorted(manifest["id"])
+        assert all(min(s.stats["resolution"]["width"]) >= side for s in samples)
+    assert manifest.sort("id").drop("dataset").equals(before.sort("id").drop("dataset"))
+
+
 def test_list_shows_operators_params_and_units(capsys):
     assert main(["list"]) == 0
     text = capsys.readouterr().out
