@@ -58,7 +58,7 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
         "--profile",
         default="vlmevalkit",
         help="vlmevalkit (default) | official (MMMU, MME, MM-Vet, MathVista, "
-        "HallusionBench) | lmms_eval (AI2D, MMStar) | "
+        "HallusionBench) | lmms_eval (AI2D, MMStar, MMBench) | "
         "fixed (MathVista lists); suites without the profile use vlmevalkit",
     )
     p.add_argument(

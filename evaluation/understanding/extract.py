@@ -38,10 +38,12 @@ def can_infer_option(response: str, options: dict[str, str]) -> str | None:
     return None
 
 
-def can_infer_text(response: str, options: dict[str, str]) -> str | None:
-    """The one option whose text appears in the (lower-cased) response, or None."""
+def can_infer_text(response: str, options: dict[str, str], length_guard: bool = True) -> str | None:
+    """The one option whose text appears in the (lower-cased) response, or None. The length
+    guard (added 2025-08) is off for lmms-eval's older copy."""
     response = response.lower()
-    if len(response) > TEXT_LENGTH_FACTOR * sum(len(str(t)) for t in options.values()):
+    total = sum(len(str(t)) for t in options.values())
+    if length_guard and len(response) > TEXT_LENGTH_FACTOR * total:
         return None
     hits = [letter for letter, text in options.items() if str(text).lower() in response]
     return hits[0] if len(hits) == 1 else None
@@ -50,6 +52,45 @@ def can_infer_text(response: str, options: dict[str, str]) -> str | None:
 def can_infer(response: str, options: dict[str, str]) -> str | None:
     response = str(response)
     return can_infer_option(response, options) or can_infer_text(response, options)
+
+
+# lmms-eval MMBench keeps an older VLMEvalKit copy (understanding_suites.md 2.3): letters A-E
+# (E is its judge's "no match"), whitespace tokens with no punctuation stripped, no "near the
+# end" rule, then tokens with these (prefix, suffix) affixes in this order.
+LEGACY_LETTERS = "ABCDE"
+LEGACY_NO_MATCH = "E"
+LEGACY_AFFIXES = (
+    ("", "."), ("", ","), ("", ":"), ("", ")"), ("", ")."), ("(", ")"), ("(", ")."),
+    (":", ""), (":", ","), (":", "."), (":", ")"), (":", ")."),
+)  # fmt: skip
+LEGACY_ARTICLE_TOKENS = 3  # a lone "A" in a response of more tokens may be the article
+
+
+def _one_letter(tokens: list[str], prefix: str = "", suffix: str = "") -> str | None:
+    hits = [c for c in LEGACY_LETTERS if f"{prefix}{c}{suffix}" in tokens]
+    return hits[0] if len(hits) == 1 else None
+
+
+def can_infer_option_legacy(response: str) -> str | None:
+    """lmms-eval MMBench's letter rule: one bare letter token (not a possible article "A"),
+    else the first affix pattern under which exactly one letter appears."""
+    if API_FAILURE in response:
+        return None
+    tokens = response.split()
+    bare = _one_letter(tokens)
+    if bare and not ("A" in tokens and len(tokens) > LEGACY_ARTICLE_TOKENS):
+        return bare
+    for prefix, suffix in LEGACY_AFFIXES:
+        letter = _one_letter(tokens, prefix, suffix)
+        if letter:
+            return letter
+    return None
+
+
+def can_infer_legacy(response: str, options: dict[str, str]) -> str | None:
+    """lmms-eval MMBench: the legacy letter rule, then option text with no length guard."""
+    response = str(response)
+    return can_infer_option_legacy(response) or can_infer_text(response, options, False)
 
 
 YES, NO, UNKNOWN = "Yes", "No", "Unknown"

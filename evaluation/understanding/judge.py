@@ -14,14 +14,23 @@ import random
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from evaluation.understanding.extract import NO_ANSWER_LETTER, UNKNOWN, can_infer
+from evaluation.understanding.extract import (
+    LEGACY_NO_MATCH,
+    NO_ANSWER_LETTER,
+    UNKNOWN,
+    can_infer,
+    can_infer_legacy,
+)
 from evaluation.understanding.extract import yes_no_vlmevalkit as yes_no_words
 from evaluation.understanding.prompts import (
     HALLUSION_GRADER,
     MATHVISTA_EXTRACTOR,
     MCQ_MATCHER,
+    MCQ_MATCHER_LMMS_EVAL,
     MMVET_GRADER,
     YES_NO_MATCHER,
 )
@@ -38,6 +47,19 @@ MMVET_RETRY_SUFFIX = "Predict the correctness of the answer (digit): "  # offici
 FALLBACK_SEED = 2680  # seed of the random MCQ fallback (lmms-eval's MMBench value)
 RULE_ONLY = "rule_only"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class McqStyle:
+    """How a toolkit's MCQ judge asks and reads: prompt, reply parser, no-match letter."""
+
+    prompt: str
+    infer: Callable[[str, dict[str, str]], str | None]
+    no_match: str
+
+
+VLMEVALKIT_MCQ = McqStyle(MCQ_MATCHER, can_infer, NO_ANSWER_LETTER)
+LMMS_EVAL_MCQ = McqStyle(MCQ_MATCHER_LMMS_EVAL, can_infer_legacy, LEGACY_NO_MATCH)  # MMBench
 
 
 class Judge:
@@ -73,22 +95,27 @@ class Judge:
         return self.backend.complete([request])[0].text
 
     def mcq(
-        self, question: str, options: dict[str, str], prediction: str
+        self,
+        question: str,
+        options: dict[str, str],
+        prediction: str,
+        style: McqStyle = VLMEVALKIT_MCQ,
     ) -> tuple[str | None, str]:
-        """(letter or Z, "judge" | "random"); after 3 failures a seeded random pick; off: None."""
+        """(letter or the no-match letter, "judge" | "random"); after 3 failures a seeded random
+        pick among the options and the no-match letter; judge off: (None, "none")."""
         if not self.active:
             return None, "none"
         listed = "\n".join(f"{k}. {v}" for k, v in options.items())
-        prompt = MCQ_MATCHER.format(question=question, options=listed, prediction=prediction)
+        prompt = style.prompt.format(question=question, options=listed, prediction=prediction)
         for _ in range(MCQ_ATTEMPTS):
             reply = self.ask(prompt)
-            letter = can_infer(reply, options) if reply else None  # Z via the token rule
+            letter = style.infer(reply, options) if reply else None  # no-match via the letter rule
             if letter:
                 self.count("judge_decided")
                 return letter, "judge"
         self.count("random_fallback")
         rng = random.Random(f"{self.seed}\n{prompt}")  # reproducible per item, in any order
-        return rng.choice([*options, NO_ANSWER_LETTER]), "random"
+        return rng.choice([*options, style.no_match]), "random"
 
     def yes_no(self, question: str, prediction: str) -> str:
         """Yes, No or Unknown (Unknown also when the judge is off or keeps failing)."""

@@ -4,6 +4,11 @@ Passes of one question share ``g_index = index mod 1e6``; a question counts only
 letter equals that pass's answer. Heuristic extraction runs on all passes first: a confidently
 wrong pass fails the group without the judge; otherwise the judge resolves the open passes in
 order and stops at the first mismatch. Without a judge an unresolved pass fails the group.
+
+``lmms_eval``: the same grouping and order, with lmms-eval's older copy of the extraction (one
+bare letter A-E, else the first affix pattern with one letter, no "near the end" rule, then
+option text with no length guard) and a judge whose no-match letter is ``E``; its random
+fallback is seeded per request here (lmms-eval seeds one global sequence with 2680).
 """
 
 from __future__ import annotations
@@ -20,14 +25,20 @@ from evaluation.understanding.base import (
     decided_share,
     percent,
 )
-from evaluation.understanding.extract import can_infer
+from evaluation.understanding.judge import LMMS_EVAL_MCQ, VLMEVALKIT_MCQ, McqStyle
 from evaluation.understanding.tsv import options
 
 CIRCULAR_STRIDE = 1_000_000  # pass j of question i has index i + j * 1e6
 
 
+def mcq_style(ctx: Context) -> McqStyle:
+    """The extraction and judge of the context's profile."""
+    return LMMS_EVAL_MCQ if ctx.profile == "lmms_eval" else VLMEVALKIT_MCQ
+
+
 def _group_hit(passes: list[Row], ctx: Context) -> tuple[bool, str, list[str | None]]:
-    letters = [can_infer(p.get("prediction", ""), options(p)) for p in passes]
+    style = mcq_style(ctx)
+    letters = [style.infer(p.get("prediction", ""), options(p)) for p in passes]
     if any(letter and letter != p["answer"] for letter, p in zip(letters, passes, strict=True)):
         return False, "rule", letters
     if all(letters):
@@ -38,7 +49,7 @@ def _group_hit(passes: list[Row], ctx: Context) -> tuple[bool, str, list[str | N
     for i, p in enumerate(passes):
         if letters[i] is None:
             letters[i], how_i = ctx.judge.mcq(
-                p.get("question", ""), options(p), p.get("prediction", "")
+                p.get("question", ""), options(p), p.get("prediction", ""), style
             )
             how = "random" if how_i == "random" else how
             if letters[i] != p["answer"]:
@@ -76,7 +87,7 @@ def score(rows: list[Row], ctx: Context) -> tuple[list[Record], dict[str, Any]]:
         "leaf_categories": breakdown(records, "category"),
         "splits": breakdown(records, "split"),
         "vanilla_pass0": percent(
-            can_infer(p.get("prediction", ""), options(p)) == p["answer"]
+            mcq_style(ctx).infer(p.get("prediction", ""), options(p)) == p["answer"]
             for p in rows
             if int(p["index"]) < CIRCULAR_STRIDE
         ),
@@ -92,6 +103,7 @@ SUITE = Suite(
     },
     "mcq",
     score,
+    profiles=("vlmevalkit", "lmms_eval"),
     scale="circular accuracy, %",
 )
 
