@@ -152,8 +152,12 @@ def adapter(args: argparse.Namespace) -> ModelAdapter:
     return Mammoth2Adapter(args.ckpt)
 
 
-@main_guard
 def main(argv: list[str] | None = None, suite: str | None = None) -> int:
+    """The command line; ``suite`` fixes one suite (``python -m evaluation.understanding.X``)."""
+    return main_guard(lambda args: run(args, suite))(argv)
+
+
+def run(argv: list[str] | None, suite: str | None) -> int:
     prog = f"python -m evaluation.understanding{'.' + suite if suite else ''}"
     args = build_parser(prog).parse_args(argv)
     names = [suite] if suite else [s.strip() for s in args.suite.split(",") if s.strip()]

@@ -107,3 +107,18 @@ def test_one_suite_module_and_errors(data, tmp_path, capsys):
     assert "no data file" in capsys.readouterr().err
     assert main(["--suite", "mme", "--data", str(folder), "--out", str(tmp_path / "o")]) == 2
     assert "needs CKPT or --model" in capsys.readouterr().err
+
+
+def test_suite_module_entry_takes_its_profile(tmp_path):
+    """``python -m evaluation.understanding.<suite>`` passes the suite through the error guard."""
+    preds = tmp_path / "p.tsv"
+    preds.write_text(
+        "index\tquestion\tA\tB\tanswer\tl2-category\tprediction\n"
+        "1\tWhat?\tcat\tdog\tA\tp\tA\n2\tWhat?\tcat\tdog\tB\tq\tA or B\n",
+        encoding="utf-8",
+    )
+    argv = ["--stage", "score", "--predictions", str(preds), "--out", str(tmp_path / "o")]
+    assert main([*argv, "--profile", "lmms_eval"], suite="mmstar") == 0
+    scores = json.loads((tmp_path / "o" / "predictions" / "mmstar" / "scores.json").read_text())
+    assert scores["profile"] == "lmms_eval" and scores["overall"] == 50.0
+    assert main([*argv, "--judge", "bogus:x"], suite="mmstar") == 2  # one-line error, no trace
