@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -156,6 +157,8 @@ def bench_workers(ds: Dataset, work: Path) -> None:
             map_tasks(client, tasks, f"{workers} workers", progress=False)
             rates[workers] = len(ds) / (time.perf_counter() - start)
     row("recipe on 2 dask workers vs 1 worker", rates[2], rates[1], ">= 1.7x")
+    load = os.getloadavg()[0]
+    print(f"{'':<44} {len(ds.shards())} tasks; load average {load:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> int:
