@@ -82,6 +82,7 @@ class LossConfig:
     fm_weight: float = 1.0
     similarity_noise: float = 0.0  # fraction of visual-token inputs replaced by a neighbour
     noise_neighbours: int = 8
+    caption_dropout: float = 0.0  # t2i share trained unconditionally (CFG); costs plan it kept
 
 
 @dataclass

@@ -39,7 +39,11 @@ def build_joint_data(cfg: TrainConfig, model: Any, rank: int, world: int) -> Loa
     )
     planner = Planner(mixer, packer, lambda row: cost(row).attention(), world, data.micro_batches)
     builder = SequenceBuilder(
-        model, data.resolution, cfg.loss.similarity_noise, cfg.loss.noise_neighbours
+        model,
+        data.resolution,
+        cfg.loss.similarity_noise,
+        cfg.loss.noise_neighbours,
+        cfg.loss.caption_dropout,
     )
     return Loader(table, planner, builder, rank, cfg.seed, data.workers, data.prefetch_steps)
 

@@ -9,11 +9,17 @@ answer, condition masks); this module only prepares its inputs from a ``corpus.s
 * Similarity noise (joint stages): a fraction of the visual-token *inputs* of the answer is
   replaced by near codebook neighbours; targets stay clean. Its randomness comes from a generator
   seeded per sample, so a resumed run draws the same noise.
+* Caption dropout (CFG training, joint stages): a fraction of t2i samples gets the empty prompt and
+  no DiT image condition; the visual tokens stay as NTP targets. This is exactly the
+  unconditional branch inference guides against (the AR negative prompt and the DiT's empty-text
+  condition; causal attention keeps the prompt's states blind to the answer), so classifier-free
+  guidance extrapolates from a branch the model was trained on. Drawn per sample from its seed.
 """
 
 from __future__ import annotations
 
 import io
+import random
 from typing import Any
 
 import PIL.Image
@@ -26,6 +32,8 @@ from models.batch import Mammoth2Sample
 from models.noise import codebook_neighbours, similarity_noise
 from models.samples import pil_to_tensor
 from train.costs import IMAGE_PLACEHOLDER, fit_size
+
+EMPTY_PROMPT = ""  # the unconditional prompt of classifier-free guidance (inference's default)
 
 
 class SampleError(ValueError):
@@ -49,8 +57,16 @@ def fit(image: PIL.Image.Image, resolution: int, unit: int) -> PIL.Image.Image:
 class SequenceBuilder:
     """Builds :class:`Mammoth2Sample` objects with the model's own (frozen) tokenizers."""
 
-    def __init__(self, model: Any, resolution: int, noise_fraction: float, neighbours: int):
+    def __init__(
+        self,
+        model: Any,
+        resolution: int,
+        noise_fraction: float,
+        neighbours: int,
+        caption_dropout: float = 0.0,
+    ):
         self.model = model
+        self.caption_dropout = caption_dropout
         self.resolution = resolution
         self.unit = model.config.dit.patch_size * model.vae.downsample
         self.noise_fraction = noise_fraction
@@ -62,16 +78,21 @@ class SequenceBuilder:
     @torch.no_grad()
     def build(self, sample: Sample, seed: int) -> Mammoth2Sample:
         try:
-            built = self._build(sample)
+            built = self._build(sample, self._drops_caption(sample, seed))
         except (KeyError, ValueError, OSError) as e:
             raise SampleError(str(e)) from e
         if self.neighbours is not None and built.image_cond.any():
             self._noise(built, torch.Generator().manual_seed(seed))
         return built
 
-    def _build(self, sample: Sample) -> Mammoth2Sample:
+    def _drops_caption(self, sample: Sample, seed: int) -> bool:
+        return sample.task == "t2i" and random.Random(seed).random() < self.caption_dropout
+
+    def _build(self, sample: Sample, drop_caption: bool = False) -> Mammoth2Sample:
         if sample.task == "t2i":
             target = fit(decode(sample.image("target")), self.resolution, self.unit)
+            if drop_caption:
+                return unconditional(self.model.t2i_sample(EMPTY_PROMPT, pil_to_tensor(target)))
             return self.model.t2i_sample(sample.prompt, pil_to_tensor(target))
         if sample.task == "it2i":
             source = fit(decode(sample.image("source")), self.resolution, self.unit)
@@ -95,6 +116,12 @@ class SequenceBuilder:
         codes = layout.codes(ids[where])
         noisy = similarity_noise(codes, self.neighbours, self.noise_fraction, generator)
         built.input_ids = ids.masked_scatter(where, layout.visual_ids(noisy))
+
+
+def unconditional(built: Mammoth2Sample) -> Mammoth2Sample:
+    """The sample without its DiT image condition (its visual tokens stay NTP targets)."""
+    built.image_cond = torch.zeros_like(built.image_cond)
+    return built
 
 
 def chat_messages(messages: list[dict], images: list[PIL.Image.Image]) -> list[dict]:
