@@ -8,6 +8,7 @@ from pathlib import Path
 
 from evaluation.cli import base_parser, benchmarks_root, main_guard, run_name
 from evaluation.distributed import is_main_rank
+from evaluation.errors import BadInput
 from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.geneval.detections import read_detections
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluation_metadata.jsonl (default: the official file; with --detector shapes, "
         "the shapes-world prompt set)",
     )
+    p.add_argument(
+        "--tags",
+        type=lambda s: s.split(","),
+        help=f"only prompts of these tags, comma-separated (of {', '.join(TAGS)}): a quick "
+        "partial evaluation; the overall is then the mean over these tags",
+    )
     p.add_argument("--n-samples", type=int, default=4, help="images per prompt (default 4)")
     p.add_argument("--detector", default="mask2former", help=f"one of: {', '.join(DETECTORS)}")
     p.add_argument("--detector-model", help="detector weights: local path or hub id")
@@ -55,11 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
 def load_data(args: argparse.Namespace, run_dir: RunDir) -> tuple[list[PromptMeta], dict]:
     """The prompt metadata and its identity for run.json."""
     if args.data is None and args.detector == "shapes":
-        path = run_dir.path("metadata.jsonl")
-        path.write_text("".join(json.dumps(line) + "\n" for line in shapes_metadata()))
-        return load_metadata(path), {"name": SHAPES_DATA, "sha256": file_sha256(path)}
-    path = Path(args.data) if args.data else benchmarks_root() / OFFICIAL_METADATA
-    return load_metadata(path), {"path": str(path), "sha256": file_sha256(path)}
+        lines, identity = shapes_metadata(), {"name": SHAPES_DATA}
+    else:
+        path = Path(args.data) if args.data else benchmarks_root() / OFFICIAL_METADATA
+        if not args.tags:
+            return load_metadata(path), {"path": str(path), "sha256": file_sha256(path)}
+        lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        identity = {"path": str(path), "source_sha256": file_sha256(path)}
+    if args.tags:
+        unknown = sorted(set(args.tags) - set(TAGS))
+        if unknown:
+            problem = f"--tags: unknown tags {unknown} (known: {', '.join(TAGS)})"
+            raise BadInput(identity.get("path", SHAPES_DATA), None, problem)
+        lines, identity["tags"] = [x for x in lines if x["tag"] in args.tags], args.tags
+    path = run_dir.path("metadata.jsonl")
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return load_metadata(path), {**identity, "sha256": file_sha256(path)}
 
 
 def generate(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir) -> None:
