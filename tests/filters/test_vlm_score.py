@@ -34,10 +34,12 @@ def test_score_is_the_expectation_over_score_tokens_with_its_distribution():
     assert stats[0]["aspect"] == "semantic_alignment"
     assert stats[0]["judge"] == "openai:judge-model" and len(stats[0]["template_sha256"]) == 64
     assert op.judge(stats[0]) is None and op.judge(stats[1])[0] == "low_vlm_score"
-    body = server.requests[0]
+    # The two requests run concurrently: match them to the samples by their prompt text.
+    bodies = {b["messages"][0]["content"][1]["text"]: b for b in server.requests}
+    assert len(bodies) == 2
+    body = next(b for text, b in bodies.items() if "a red square" in text)
     assert body["logprobs"] is True and body["top_logprobs"] == 20
-    parts = body["messages"][0]["content"]
-    assert parts[0]["type"] == "image_url" and "a red square" in parts[1]["text"]
+    assert body["messages"][0]["content"][0]["type"] == "image_url"
 
 
 def test_replies_without_score_tokens_are_unparsable():
