@@ -35,7 +35,8 @@ def _walk(root: Path) -> Iterator[list[str]]:
     """Relative paths of the files of each directory, one directory at a time, sorted."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
-        yield [Path(dirpath, name).relative_to(root).as_posix() for name in sorted(filenames)]
+        prefix = Path(dirpath).relative_to(root).as_posix()  # string joins: this runs per file
+        yield [name if prefix == "." else f"{prefix}/{name}" for name in sorted(filenames)]
 
 
 def _ext(rel: str) -> str:
@@ -57,7 +58,7 @@ def _records(root: Path, stem: str, rels: list[str]) -> Iterator[RawRecord]:
 
 
 def _record(root: Path, rel: str, sidecars: dict[str, str], shared: bool) -> RawRecord:
-    record = RawRecord(rel, "t2i", images=[RawImage("target", str(root / rel), name=rel)])
+    record = RawRecord(rel, "t2i", images=[RawImage("target", f"{root}/{rel}", name=rel)])
     try:
         meta = _json_sidecar(root, sidecars.get("json"))
         caption = _caption(root, sidecars.get("txt"), meta)
