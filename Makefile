@@ -37,8 +37,9 @@ demo: $(STAMP)
 		--out $(DEMO)/train/pre1 --steps 300 $(DEMO_PRE1)
 	$(BIN)/python -m evaluation.geneval $(DEMO)/train/tok/final --run untrained $(DEMO_GENEVAL)
 	$(BIN)/python -m evaluation.geneval $(DEMO)/train/pre1/final --run trained $(DEMO_GENEVAL)
-	@echo "GenEval (shapes detector): untrained $$(cat $(DEMO)/results/untrained/geneval/scores.json)"
-	@echo "GenEval (shapes detector): trained   $$(cat $(DEMO)/results/trained/geneval/scores.json)"
+	@$(BIN)/python -c "import json; print('GenEval overall (shapes detector), untrained vs trained:', \
+		*(json.load(open(f'$(DEMO)/results/{r}/geneval/scores.json'))['overall'] \
+		for r in ('untrained', 'trained')))"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

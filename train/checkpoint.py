@@ -23,6 +23,7 @@ import torch.distributed
 import torch.distributed.checkpoint as dcp
 from torch import nn
 from torch.distributed.checkpoint.state_dict import (
+    StateDictOptions,
     get_model_state_dict,
     get_optimizer_state_dict,
     set_model_state_dict,
@@ -115,7 +116,21 @@ class Checkpointer:
     def load(self, path: Path, model: nn.Module, optimizer: Optimizer) -> dict[str, Any]:
         """Restore model and optimiser in place from ``path``; returns its train state."""
         state = self._state(model, optimizer)
+        _drop_unsaved_optimizer_state(state["optim"], path)
         dcp.load(state, checkpoint_id=str(path), no_dist=self.dist.mesh is None)
         set_model_state_dict(model, state["model"])
-        set_optimizer_state_dict(model, optimizer, state["optim"])
+        # not strict: the parameters dropped above have no state to set (see that function)
+        set_optimizer_state_dict(
+            model, optimizer, state["optim"], options=StateDictOptions(strict=False)
+        )
         return json.loads((path / TRAIN_STATE).read_text())
+
+
+def _drop_unsaved_optimizer_state(optim_state: dict[str, Any], path: Path) -> None:
+    """Parameters that never received a gradient (e.g. the reference-image embedding in a t2i-only
+    stage) have no optimizer state in the checkpoint, while a fresh optimizer's state dict lists
+    them all; they are left without state, exactly as they were when the checkpoint was saved."""
+    saved = dcp.FileSystemReader(str(path)).read_metadata().state_dict_metadata
+    for fqn in list(optim_state["state"]):
+        if not any(f"optim.state.{fqn}.{k}" in saved for k in optim_state["state"][fqn]):
+            del optim_state["state"][fqn]

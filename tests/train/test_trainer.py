@@ -39,6 +39,16 @@ def test_pre1_changes_only_its_trainable_groups(curated, tmp_path):
     assert (out / "loss.png").stat().st_size > 0
 
 
+def test_pre1_resumes_with_parameters_that_never_had_a_gradient(curated, tmp_path):
+    # pre1 is t2i only: the DiT's reference-image embedding is trainable but never gets a
+    # gradient, so the checkpoint has no optimizer state for it.
+    cfg = tiny_config("pre1", curated, tmp_path / "run", 2, "checkpoint.interval=2")
+    train(cfg)
+    cfg.steps = 3
+    out = train(cfg)
+    assert [r["step"] for r in read_metrics(out / METRICS)] == [1, 2, 3]
+
+
 def _losses(run: Path) -> list[tuple[int, float, str]]:
     return [(r["step"], r["loss"], r["data_digest"]) for r in read_metrics(run / METRICS)]
 
