@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus.runs import same_run
 from filters.tables import write_text_atomic
 
 WORK = "work"
@@ -75,13 +76,8 @@ class WorkDir:
     def check_same_run(self, run: dict[str, Any]) -> None:
         """Refuse to resume a run started with another recipe, input or options."""
         path = self.root / "run.json"
-        if path.exists():
-            before = json.loads(path.read_text())
-            if before != json.loads(json.dumps(run)):
-                raise RuntimeError(
-                    f"{self.out} holds a run started with another recipe, input or options "
-                    f"(see {path}); use a new --out, or `filters apply` to change thresholds"
-                )
-        else:
-            self.root.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(json.dumps(run, indent=2) + "\n", path)
+        if not same_run(path, run):
+            raise RuntimeError(
+                f"{self.out} holds a run started with another recipe, input or options "
+                f"(see {path}); use a new --out, or `filters apply` to change thresholds"
+            )

@@ -10,7 +10,6 @@ options therefore always produce the same dataset, interrupted or not.
 from __future__ import annotations
 
 import fcntl
-import json
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,6 +34,7 @@ from corpus.ingest.chunks import (
     process_chunk,
     rejects_path,
 )
+from corpus.runs import same_run
 from corpus.schema import source_name
 
 WORK_DIR = ".ingest"
@@ -112,15 +112,11 @@ def _check_same_run(work: Path, sources: list[SourceSpec], cfg: IngestConfig) ->
         },
     }
     path = work / "run.json"
-    if path.exists():
-        before = json.loads(path.read_text())
-        if before != json.loads(json.dumps(run)):
-            raise RuntimeError(
-                f"{cfg.out} holds an ingest started with other inputs or options "
-                f"(see {path}); use a new --out or delete it"
-            )
-    else:
-        path.write_text(json.dumps(run, indent=2) + "\n")
+    if not same_run(path, run):
+        raise RuntimeError(
+            f"{cfg.out} holds an ingest started with other inputs or options "
+            f"(see {path}); use a new --out or delete it"
+        )
 
 
 def _chunk_tasks(sources: list[SourceSpec], cfg: IngestConfig) -> Iterator[ChunkTask]:
