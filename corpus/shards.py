@@ -38,6 +38,8 @@ TAR_BLOCK = 512
 # Fixed member metadata so the same samples always give byte-identical tars.
 MEMBER_MTIME = 946684800  # 2000-01-01: some tar tools warn on mtime 0
 MEMBER_MODE = 0o444
+USTAR_NAME_BYTES = 100
+USTAR_MAX_SIZE = 8**11  # the size field holds 11 octal digits
 
 SIDECAR_SCHEMA = pa.schema(
     [
@@ -83,6 +85,36 @@ def member_names(sample: Sample) -> list[tuple[str, bytes]]:
     members = [(f"{sample.id}.json", meta)]
     members += [(f"{sample.id}.{img.role}.{img.format}", img.data) for img in sample.images]
     return members
+
+
+def member_header(name: str, size: int) -> bytes:
+    """The tar header of a regular-file member: POSIX ustar built directly (tarfile's generic
+    encoder showed in the ingest profile), GNU long-name headers through tarfile when a name
+    does not fit ustar's 100 bytes."""
+    encoded = name.encode()
+    if len(encoded) > USTAR_NAME_BYTES or size >= USTAR_MAX_SIZE:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = size, MEMBER_MTIME, MEMBER_MODE
+        return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+    header = bytearray(_USTAR_TEMPLATE)
+    header[: len(encoded)] = encoded
+    header[124:136] = b"%011o\0" % size
+    header[148:155] = b"%06o\0" % sum(header)  # checksum over the header with 8 spaces there
+    return bytes(header)
+
+
+def _ustar_template() -> bytes:
+    header = bytearray(TAR_BLOCK)
+    header[100:108] = b"%07o\0" % MEMBER_MODE
+    header[108:124] = b"0000000\0" * 2  # uid, gid
+    header[136:148] = b"%011o\0" % MEMBER_MTIME
+    header[148:156] = b" " * 8  # checksum field counts as spaces while summing
+    header[156:157] = tarfile.REGTYPE
+    header[257:265] = tarfile.POSIX_MAGIC  # "ustar", NUL, version "00"
+    return bytes(header)
+
+
+_USTAR_TEMPLATE = _ustar_template()
 
 
 def layout(sample: Sample, shard_format: str) -> tuple[str, ...]:
@@ -171,9 +203,7 @@ class ShardWriter:
         # TarFile.addfile, which copies every payload in 16 KB pieces.
         start = self._file.tell()
         for name, data in member_names(sample):
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(data), MEMBER_MTIME, MEMBER_MODE
-            self._file.write(info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape"))
+            self._file.write(member_header(name, len(data)))
             self._file.write(data)
             self._file.write(b"\0" * (-len(data) % TAR_BLOCK))
         return start, self._file.tell() - start

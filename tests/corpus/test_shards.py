@@ -14,6 +14,7 @@ import webdataset as wds
 from raw_inputs import ingest_paths
 
 from corpus import Dataset
+from corpus.shards import MEMBER_MODE, MEMBER_MTIME, member_header
 from corpus.validate import validate
 
 
@@ -144,3 +145,12 @@ def test_incomplete_shard_is_invisible_and_reported(dataset):
     assert name not in Dataset.open(dataset).shards()
     problems = validate(dataset)
     assert any(name in p and "without a .done marker" in p for p in problems)
+
+
+@pytest.mark.parametrize("name_bytes", [12, 100, 101, 300])
+def test_member_headers_equal_tarfiles_own_encoding(name_bytes):
+    name = "k" * (name_bytes - 4) + ".png"
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = 123_456, MEMBER_MTIME, MEMBER_MODE
+    fmt = tarfile.USTAR_FORMAT if name_bytes <= 100 else tarfile.GNU_FORMAT
+    assert member_header(name, 123_456) == info.tobuf(fmt, "utf-8", "surrogateescape")
