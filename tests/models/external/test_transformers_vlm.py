@@ -4,86 +4,21 @@ loaded from a folder through AutoProcessor / AutoModelForImageTextToText)."""
 from __future__ import annotations
 
 import pytest
-import torch
 from PIL import Image
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import (
-    CLIPImageProcessor,
-    LlavaConfig,
-    LlavaForConditionalGeneration,
-    LlavaProcessor,
-    PreTrainedTokenizerFast,
-)
+from tiny_llava import SPECIALS, character_tokenizer, save_tiny_llava
 
 from models.external.backends import make_backend
 from models.external.chat import ChatRequest, user_message
 from models.external.transformers_vlm import TransformersVLM
 
-TEMPLATE = (
-    "{% for m in messages %}{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}"
-    "{% else %}{% for c in m['content'] %}{% if c['type'] == 'image' %}<image>{% else %}"
-    "{{ c['text'] }}{% endif %}{% endfor %}{% endif %}\n{% endfor %}"
-    "{% if add_generation_prompt %}assistant: {% endif %}"
-)
-
 
 @pytest.fixture(scope="module")
 def tiny_vlm(tmp_path_factory):
-    d = tmp_path_factory.mktemp("llava")
     vocab = {c: i for i, c in enumerate([chr(i) for i in range(32, 127)] + ["\n"])}
-    for special in ("<pad>", "<s>", "</s>", "<image>"):
+    for special in SPECIALS:
         vocab[special] = len(vocab)
-    core = Tokenizer(models.WordLevel(vocab, unk_token="?"))
-    core.pre_tokenizer = pre_tokenizers.Split("", "isolated")  # one token per character
-    core.decoder = decoders.Fuse()
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        pad_token="<pad>",
-        bos_token="<s>",
-        eos_token="</s>",
-        additional_special_tokens=["<image>"],
-    )
-    images = CLIPImageProcessor(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28})
-    LlavaProcessor(
-        image_processor=images,
-        tokenizer=tok,
-        chat_template=TEMPLATE,
-        patch_size=14,
-        vision_feature_select_strategy="default",
-        image_token="<image>",
-        num_additional_image_tokens=1,
-    ).save_pretrained(d)
-    vision = dict(
-        model_type="clip_vision_model",
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        image_size=28,
-        patch_size=14,
-    )
-    text = dict(
-        model_type="llama",
-        vocab_size=len(vocab),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        eos_token_id=vocab["</s>"],
-        pad_token_id=vocab["<pad>"],
-        bos_token_id=vocab["<s>"],
-    )
-    config = LlavaConfig(
-        vision_config=vision,
-        text_config=text,
-        image_token_index=vocab["<image>"],
-        vision_feature_select_strategy="default",
-        vision_feature_layer=-1,
-    )
-    torch.manual_seed(0)
-    LlavaForConditionalGeneration(config).save_pretrained(d)
-    return d
+    tok = character_tokenizer(vocab, unknown="?")
+    return save_tiny_llava(tmp_path_factory.mktemp("llava"), vocab, tok)
 
 
 def request(color=(255, 0, 0), k=0):
