@@ -32,7 +32,7 @@ from models.samples import (
     t2i_sample,
     tensor_to_pil,
 )
-from models.sampling import Denoiser, EditCFG, TextCFG, get_sampler
+from models.sampling import Denoiser, EditCFG, TextCFG, get_sampler, step_window
 from models.text import chat_ids
 
 if TYPE_CHECKING:
@@ -101,11 +101,10 @@ def _options(model: Mammoth2, overrides: dict) -> dict:
 
 
 def _sample_latents(
-    model: Mammoth2, denoiser, shape: tuple, opts: dict, sampler: str, generator, callback
+    model: Mammoth2, denoiser, shape: tuple, ts: torch.Tensor, sampler: str, generator, callback
 ) -> torch.Tensor:
     x = torch.randn(shape, generator=generator).to(model.device)
-    ts = inference_times(opts["num_steps"], shape[-2:]).to(model.device)
-    return get_sampler(sampler)(denoiser, x, ts, callback)
+    return get_sampler(sampler)(denoiser, x, ts.to(model.device), callback)
 
 
 def _to_pil(model: Mammoth2, latents: torch.Tensor) -> list[Image.Image]:
@@ -159,10 +158,11 @@ def generate_images(
     conds = condition_sequences(model, samples)
     cond = dit_denoiser(model, conds[:-1])
     uncond = dit_denoiser(model, conds[-1:] * len(prompts))
-    guided = TextCFG(cond, uncond, opts["text_guidance"], cfg_range)
     down = model.vae.downsample
     shape = (len(prompts), model.vae.channels, height // down, width // down)
-    return _to_pil(model, _sample_latents(model, guided, shape, opts, sampler, generator, callback))
+    ts = inference_times(opts["num_steps"], shape[-2:])
+    guided = TextCFG(cond, uncond, opts["text_guidance"], step_window(ts, cfg_range))
+    return _to_pil(model, _sample_latents(model, guided, shape, ts, sampler, generator, callback))
 
 
 def pixel_unit(model: Mammoth2) -> int:
@@ -227,17 +227,18 @@ def _edit_one(
     ]
     conds = condition_sequences(model, samples)
     ref = [[model.encode_image(source.to(model.device), generator)]]
+    down = model.vae.downsample
+    shape = (1, model.vae.channels, size[0] // down, size[1] // down)
+    ts = inference_times(opts["num_steps"], shape[-2:])
     guided = EditCFG(
         cond=dit_denoiser(model, conds[:1], ref),
         ref=dit_denoiser(model, conds[1:], ref),
         uncond=dit_denoiser(model, conds[1:]),
         text_scale=opts["text_guidance"],
         image_scale=opts["image_guidance"],
-        t_range=cfg_range,
+        t_range=step_window(ts, cfg_range),
     )
-    down = model.vae.downsample
-    shape = (1, model.vae.channels, size[0] // down, size[1] // down)
-    return _to_pil(model, _sample_latents(model, guided, shape, opts, sampler, generator, None))[0]
+    return _to_pil(model, _sample_latents(model, guided, shape, ts, sampler, generator, None))[0]
 
 
 @torch.no_grad()

@@ -140,9 +140,10 @@ class Mammoth2(nn.Module):
 
         Keyword arguments (defaults from ``config.generation``): ``height``, ``width``,
         ``num_steps``, ``text_guidance`` (DiT CFG), ``ar_guidance`` (logit CFG),
-        ``cfg_range`` (flow-time window of the DiT CFG), ``negative_prompt``, ``use_ar``
-        (False: no AR stage, text condition only), ``sampler`` ("euler", "heun",
-        "midpoint"), ``seed``, ``temperature``, ``top_k``, ``top_p``, ``callback``.
+        ``cfg_range`` (guided share of the steps: step i of N when ``lo <= i / N < hi``),
+        ``negative_prompt``, ``use_ar`` (False: no AR stage, text condition only), ``sampler``
+        ("euler", "heun", "midpoint"), ``seed``, ``temperature``, ``top_k``, ``top_p``,
+        ``callback``.
         """
         return inference.generate_images(self, prompts, **kwargs)
 

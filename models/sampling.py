@@ -4,14 +4,17 @@ Every sampler has the signature ``(denoiser, x, ts, callback=None) -> x`` where
 ``denoiser(x, t) -> velocity`` (t a 0-d tensor, 0 noise -> 1 data) and ``ts`` is an increasing
 time grid. ``callback`` receives ``{"i", "t", "x", "v"}`` after every step (previews, progress).
 
-Guidance is a denoiser wrapper. It applies inside a time window ``t_range = (lo, hi)`` (t is the
-flow time, 0 noise; the window is half-open, and ``hi = 1`` includes the end) and otherwise
-returns the conditional velocity. The scales are never mutated between steps (the reference
-implementation overwrote them in the loop, so a window starting above 0 disabled guidance).
+Guidance is a denoiser wrapper. It applies inside a flow-time window ``t_range = (lo, hi)``
+(0 noise; half-open, and ``hi = 1`` includes the end) and otherwise returns the conditional
+velocity. Users give the window as the reference's ``cfg_range``, a fraction of the steps
+(step i of N is guided when ``lo <= i / N < hi``); :func:`step_window` turns it into flow times on
+the sampler's grid. The scales are never mutated between steps (the reference implementation
+overwrote them in the loop, so a window starting above 0 disabled guidance).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,6 +72,19 @@ def get_sampler(name: str) -> Callable[..., torch.Tensor]:
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}; choose from {sorted(SAMPLERS)}")
     return SAMPLERS[name]
+
+
+def step_window(ts: torch.Tensor, cfg_range: tuple[float, float]) -> tuple[float, float]:
+    """Flow-time window of the steps i (of N = len(ts) - 1) with ``lo <= i / N < hi``.
+
+    A step's second evaluation (midpoint, Heun's corrector at the next grid time) belongs to the
+    window its time falls in. An empty step set gives a window no time is in.
+    """
+    n = len(ts) - 1
+    active = [i for i in range(n) if cfg_range[0] <= i / n < cfg_range[1]]
+    if not active:
+        return (math.inf, math.inf)
+    return float(ts[active[0]]), float(ts[active[-1] + 1])
 
 
 def in_range(t: torch.Tensor, t_range: tuple[float, float]) -> bool:

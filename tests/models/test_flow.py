@@ -13,7 +13,14 @@ from models.flow import (
     shift_v2,
     velocity_target,
 )
-from models.sampling import EditCFG, TextCFG, sample_euler, sample_heun, sample_midpoint
+from models.sampling import (
+    EditCFG,
+    TextCFG,
+    sample_euler,
+    sample_heun,
+    sample_midpoint,
+    step_window,
+)
 
 
 def test_interpolation_convention_t0_noise_t1_data():
@@ -85,6 +92,18 @@ def test_text_cfg_applies_only_inside_its_step_range():
         guided, torch.zeros(1), ts, callback=lambda d: seen.append((float(d["t"]), float(d["v"])))
     )
     assert seen == [(0.0, 2.0), (0.25, 2.0), (0.5, 6.0), (0.75, 6.0)]  # u + s (c - u) = 6
+
+
+def test_cfg_range_is_a_share_of_the_steps_on_a_shifted_grid():
+    ts = inference_times(10, (64, 64))  # shifted: the steps are not evenly spaced in t
+    seen = []
+    guided = TextCFG(_const(2.0), _const(1.0), scale=5.0, t_range=step_window(ts, (0.3, 0.6)))
+    sample_euler(guided, torch.zeros(1), ts, callback=lambda d: seen.append(float(d["v"])))
+    assert seen == [2.0] * 3 + [6.0] * 3 + [2.0] * 4  # steps 3, 4, 5 of 10
+    assert step_window(ts, (0.0, 1.0)) == (0.0, 1.0)
+    assert step_window(ts, (0.9, 1.0)) == (float(ts[-2]), 1.0)
+    never = TextCFG(_const(2.0), _const(1.0), scale=5.0, t_range=step_window(ts, (0.5, 0.5)))
+    assert all(float(never(torch.zeros(1), t)) == 2.0 for t in ts)
 
 
 def test_edit_cfg_three_pass_formula():
