@@ -84,6 +84,11 @@ def file_sha256(path: str | Path) -> str:
     return file_digest(path, "sha256")
 
 
+def data_identity(path: str | Path) -> dict[str, str]:
+    """A benchmark data file as ``run.json`` names it: path and SHA-256."""
+    return {"path": str(path), "sha256": file_sha256(path)}
+
+
 def checkpoint_hash(path: str | Path | None) -> str | None:
     """Fingerprint of a checkpoint folder or file: names, sizes, first and last MiB of each file."""
     if path is None or not Path(path).exists():
@@ -152,6 +157,16 @@ def write_scores(run_dir: RunDir, scores: dict[str, Any]) -> Path:
     path = run_dir.path(SCORES_FILE)
     _write_json_atomic(path, scores)
     return path
+
+
+def write_results(
+    run_dir: RunDir, rows: list[dict[str, Any]], scores: dict[str, Any], **run_info: Any
+) -> None:
+    """Write the whole store of one scoring: records, scores, then ``run.json`` from ``run_info``
+    (the keywords of :func:`write_run_info`)."""
+    write_records(run_dir, rows)
+    write_scores(run_dir, scores)
+    write_run_info(run_dir, **run_info)
 
 
 def read_scores(run_dir: str | Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from evaluation.errors import BadInput
 from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.jsonl import iter_jsonl
 from evaluation.judging import JudgeOptions, ask_all, load_rgb, open_judge
-from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
+from evaluation.store import RunDir, data_identity, write_results
 from models.external.chat import ChatRequest, user_message
 
 BENCHMARK = "dpgbench"
@@ -133,13 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         vqa(args, table, run_dir, records) if not args.records else {"records": args.records}
     )
     rows, scores = score_answers(table, read_answers(records), profile, str(records))
-    write_records(run_dir, rows)
-    write_scores(run_dir, scores)
-    write_run_info(
+    write_results(
         run_dir,
+        rows,
+        scores,
         benchmark=BENCHMARK,
         checkpoint=args.ckpt,
-        data={"path": args.data, "sha256": file_sha256(args.data)},
+        data=data_identity(args.data),
         judge=judge_info,
         seeds=[args.seed],
         settings={"profile": args.profile, "resolution": args.resolution, "pic_num": args.pic_num},

@@ -16,7 +16,7 @@ from evaluation.geneval.metadata import TAGS, PromptMeta, load_metadata
 from evaluation.geneval.oracle import DETECTORS, DetectorOptions, detect_folder, detector_info
 from evaluation.geneval.scorer import ScoreConfig, score_records
 from evaluation.geneval.shapes_world import shapes_metadata
-from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
+from evaluation.store import RunDir, data_identity, file_sha256, write_results
 
 BENCHMARK = "geneval"
 DESCRIPTION = """\
@@ -66,7 +66,7 @@ def load_data(args: argparse.Namespace, run_dir: RunDir) -> tuple[list[PromptMet
     else:
         path = Path(args.data) if args.data else benchmarks_root() / OFFICIAL_METADATA
         if not args.tags:
-            return load_metadata(path), {"path": str(path), "sha256": file_sha256(path)}
+            return load_metadata(path), data_identity(path)
         lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
         identity = {"path": str(path), "source_sha256": file_sha256(path)}
     if args.tags:
@@ -99,8 +99,10 @@ def generate(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunD
     generate_missing(metadata, done, make, args.ckpt, progress=not args.no_progress)
 
 
-def score(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir) -> dict:
-    """Records -> official scores; without --records, detect the output folder first (the
+def score(
+    args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir
+) -> tuple[list[dict], dict]:
+    """Records -> official rows and scores; without --records, detect the output folder first (the
     folder's own per-prompt metadata is then the ground truth, as in the official evaluator)."""
     records = Path(args.records) if args.records else run_dir.path("detections.jsonl")
     truth: list[PromptMeta] | dict[int, PromptMeta] = metadata
@@ -108,10 +110,7 @@ def score(args: argparse.Namespace, metadata: list[PromptMeta], run_dir: RunDir)
         options = DetectorOptions(args.detector_model, args.clip_model, args.device)
         detector = DETECTORS.get(args.detector)(options)
         truth = detect_folder(run_dir.outputs, records, detector, progress=not args.no_progress)
-    rows, scores = score_records(truth, read_detections(records), ScoreConfig(), str(records))
-    write_records(run_dir, rows)
-    write_scores(run_dir, scores)
-    return scores
+    return score_records(truth, read_detections(records), ScoreConfig(), str(records))
 
 
 def print_scores(scores: dict) -> None:
@@ -130,11 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage in ("generate", "all") and not args.records:
         generate(args, metadata, run_dir)
     if args.stage in ("score", "all") and is_main_rank():
+        rows, scores = score(args, metadata, run_dir)
         options = DetectorOptions(args.detector_model, args.clip_model, args.device)
         judge = {"records": args.records} if args.records else detector_info(args.detector, options)
         settings = {"n_samples": args.n_samples, "resolution": args.resolution, "steps": args.steps}
-        write_run_info(
+        write_results(
             run_dir,
+            rows,
+            scores,
             benchmark=BENCHMARK,
             checkpoint=args.ckpt,
             data=data,
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             seeds=[args.seed],
             settings={**settings, **ScoreConfig().__dict__},
         )
-        print_scores(score(args, metadata, run_dir))
+        print_scores(scores)
     return 0
 
 

@@ -20,7 +20,7 @@ from evaluation.imgedit.data import EditItem, judge_text, load_items, load_promp
 from evaluation.imgedit.scorer import score_judgements
 from evaluation.judgements import Judgement, append_judgements, read_judgements
 from evaluation.judging import JudgeOptions, ask_all, load_rgb, open_image_bytes, open_judge
-from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
+from evaluation.store import RunDir, data_identity, write_results
 from models.external.chat import ChatRequest
 
 BENCHMARK = "imgedit"
@@ -143,13 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.records:
         judge_info = judge(args, items, run_dir, records)
     rows, scores = score_judgements(items, read_judgements(records))
-    write_records(run_dir, rows)
-    write_scores(run_dir, scores)
-    write_run_info(
+    write_results(
         run_dir,
+        rows,
+        scores,
         benchmark=BENCHMARK,
         checkpoint=args.ckpt,
-        data={"path": str(data), "sha256": file_sha256(data)},
+        data=data_identity(data),
         judge=judge_info,
         seeds=[args.seed],
         settings={"images": args.images, "resolution": args.resolution, "steps": args.steps},

@@ -21,7 +21,7 @@ from evaluation.judging import JudgeOptions, ask_all, open_image_bytes, open_jud
 from evaluation.realunify.data import UEGItem, is_stepwise, judge_question, load_items
 from evaluation.realunify.geu import load_geu, score_geu
 from evaluation.realunify.scorer import NO_IMAGE, PROFILES, score_judgements
-from evaluation.store import RunDir, file_sha256, write_records, write_run_info, write_scores
+from evaluation.store import RunDir, data_identity, write_results
 from models.external.chat import ChatRequest
 
 # Results folder per suite and variant: each has its own published rows (reference_scores).
@@ -156,13 +156,13 @@ def score_geu_file(args: argparse.Namespace) -> int:
         raise BadInput(args.data, None, "GEU has no generate stage here: pass responses to score")
     run_dir = RunDir.create(args.out, run_name(args), BENCHMARKS["geu"])
     rows, scores = score_geu(load_geu(args.data), args.profile)
-    write_records(run_dir, rows)
-    write_scores(run_dir, scores)
-    write_run_info(
+    write_results(
         run_dir,
+        rows,
+        scores,
         benchmark=BENCHMARKS["geu"],
         checkpoint=args.ckpt,
-        data={"path": args.data, "sha256": file_sha256(args.data)},
+        data=data_identity(args.data),
         judge={"rule": "official GEU letter extraction"},
         seeds=None,
         settings={"profile": args.profile},
@@ -185,13 +185,13 @@ def score_ueg(
             path = run_dir.path(RESPONSES) / f"{row['key']}.txt"
             row["response"] = path.read_text(encoding="utf-8") if path.exists() else None
     scores["variant"] = variant
-    write_records(run_dir, rows)
-    write_scores(run_dir, scores)
-    write_run_info(
+    write_results(
         run_dir,
+        rows,
+        scores,
         benchmark=BENCHMARKS[variant],
         checkpoint=args.ckpt,
-        data={"path": args.data, "sha256": file_sha256(args.data)},
+        data=data_identity(args.data),
         judge=judge_info,
         seeds=[args.seed],
         settings={

@@ -10,7 +10,7 @@ from typing import Any
 from evaluation.cli import main_guard
 from evaluation.distributed import is_main_rank, wait_for_all_ranks
 from evaluation.errors import BadInput
-from evaluation.store import RunDir, write_records, write_run_info, write_scores
+from evaluation.store import RunDir, write_results
 from evaluation.understanding import ALL_SUITES, SUITES
 from evaluation.understanding.base import Context, Suite
 from evaluation.understanding.judge import RULE_ONLY, Judge
@@ -126,10 +126,10 @@ def score_suite(
         judge=judge.describe(),
         judge_share=decided / len(records) if records else 0.0,
     )
-    write_records(run_dir, records)
-    write_scores(run_dir, scores)
-    write_run_info(
+    write_results(
         run_dir,
+        records,
+        scores,
         benchmark=suite.name,
         checkpoint=args.ckpt,
         data=data,
