@@ -76,13 +76,20 @@ class ScheduleConfig:
 
 @dataclass
 class LossConfig:
-    """NTP and FM weights (1:1 in the paper) and the visual-token input noise."""
+    """NTP and FM weights (1:1 in the paper), the visual-token input noise, caption dropout.
+
+    ``caption_dropout`` is the share of t2i samples trained as the unconditional branch of
+    classifier-free guidance (empty prompt, no DiT image condition; ``train/sequences.py``). Its
+    default 0.1 (the reference recipe's, training_reference.md section 1.4) holds in every joint
+    stage (pre1, pre2, sft: inference guides t2i from any of their checkpoints); it2i, it2t and the
+    tok stage ignore it. The planner costs dropped samples exactly (``train.costs.drops_caption``).
+    """
 
     ntp_weight: float = 1.0
     fm_weight: float = 1.0
     similarity_noise: float = 0.0  # fraction of visual-token inputs replaced by a neighbour
     noise_neighbours: int = 8
-    caption_dropout: float = 0.0  # t2i share trained unconditionally (CFG); costs plan it kept
+    caption_dropout: float = 0.1  # share of t2i samples trained unconditionally (CFG)
 
 
 @dataclass

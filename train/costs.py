@@ -9,10 +9,15 @@ turns as long as the first) -- an honest estimate, reported as such by the fill 
 
 DiT tokens (latent patches of the FM target) are returned separately: they do not occupy the
 backbone sequence but they do cost compute, so they enter the rank balance.
+
+Caption dropout makes a t2i sample shorter (the empty prompt). Whether a sample is dropped is
+decided here, by :func:`drops_caption` on the seed the mixer gave the sample when it drew it; the
+sequence builder asks the same function, so planned and built lengths stay equal.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +28,12 @@ from models.text import chat_ids
 ANSWER_TOKENS_ESTIMATE = 8  # assistant turns of it2t conversations not seen in the manifest
 IMAGE_PLACEHOLDER = "<image>"  # LLaVA-style marker of the understanding image in a user turn
 SQUARED_LENGTH_WEIGHT = 1.0 / 4096  # attention term of the balance cost, per token^2
+EMPTY_PROMPT = ""  # the unconditional prompt of classifier-free guidance (inference's default)
+
+
+def drops_caption(task: str, seed: int, caption_dropout: float) -> bool:
+    """Whether a sample trains as the unconditional branch of CFG: a t2i sample, by its seed."""
+    return task == "t2i" and random.Random(seed).random() < caption_dropout
 
 
 def fit_size(width: int, height: int, resolution: int, unit: int) -> tuple[int, int]:
@@ -58,10 +69,12 @@ class CostModel:
         self.merge = vision.spatial_merge_size
         self.vit_max_pixels = cfg.generation.image_max_pixels
 
-    def cost(self, row: dict[str, Any]) -> Cost:
+    def cost(self, row: dict[str, Any], caption_dropped: bool = False) -> Cost:
+        """Cost of a manifest row; ``caption_dropped``: built with the empty prompt (t2i)."""
         task = row["task"]
         if task == "t2i":
-            return Cost(self._t2i(row["text"]), self._dit(row, "target"))
+            prompt = EMPTY_PROMPT if caption_dropped else row["text"]
+            return Cost(self._t2i(prompt), self._dit(row, "target"))
         if task == "it2i":
             return Cost(self._it2i(row["text"]), self._dit(row, "target"))
         if task == "it2t":

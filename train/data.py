@@ -6,15 +6,15 @@ from functools import lru_cache
 from typing import Any
 
 from train.config import TrainConfig
-from train.costs import CostModel
+from train.costs import Cost, CostModel, drops_caption
 from train.loader import Loader
 from train.manifest import ManifestTable
-from train.mixer import TaskMixer
+from train.mixer import Draw, TaskMixer
 from train.packer import BestFitPacker
 from train.planner import Planner
 from train.sequences import SequenceBuilder, TokenizerImageBuilder
 
-COST_CACHE = 1 << 20  # planned costs kept per run (rows are revisited every epoch)
+COST_CACHE = 1 << 20  # planned (row, caption dropped) costs kept per run (rows recur by epoch)
 
 
 def active_tasks(cfg: TrainConfig) -> list[str]:
@@ -27,17 +27,21 @@ def build_joint_data(cfg: TrainConfig, model: Any, rank: int, world: int) -> Loa
     tasks = active_tasks(cfg)
     table = ManifestTable(data.manifests, tasks)
     costs = CostModel(model, data.resolution)
-    cost = lru_cache(COST_CACHE)(lambda row: costs.cost(table.row(row)))
+    row_cost = lru_cache(COST_CACHE)(lambda row, dropped: costs.cost(table.row(row), dropped))
+
+    def cost(draw: Draw) -> Cost:
+        return row_cost(draw.row, drops_caption(draw.task, draw.seed, cfg.loss.caption_dropout))
+
     mixer = TaskMixer(table.rows_by_task(), data.task_weights, cfg.seed)
     packer = BestFitPacker(
         mixer.draw,
-        lambda row: cost(row).tokens,
+        lambda draw: cost(draw).tokens,
         data.token_budget,
         data.max_sample_tokens,
         data.buffer_size,
         mandatory=mixer.tasks if data.mandatory_tasks else None,
     )
-    planner = Planner(mixer, packer, lambda row: cost(row).attention(), world, data.micro_batches)
+    planner = Planner(mixer, packer, lambda draw: cost(draw).attention(), world, data.micro_batches)
     builder = SequenceBuilder(
         model,
         data.resolution,
@@ -45,7 +49,7 @@ def build_joint_data(cfg: TrainConfig, model: Any, rank: int, world: int) -> Loa
         cfg.loss.noise_neighbours,
         cfg.loss.caption_dropout,
     )
-    return Loader(table, planner, builder, rank, cfg.seed, data.workers, data.prefetch_steps)
+    return Loader(table, planner, builder, rank, data.workers, data.prefetch_steps)
 
 
 def build_tokenizer_data(cfg: TrainConfig, patch: int, rank: int, world: int) -> Loader:
@@ -54,7 +58,7 @@ def build_tokenizer_data(cfg: TrainConfig, patch: int, rank: int, world: int) ->
     table = ManifestTable(data.manifests, active_tasks(cfg))
     mixer = TaskMixer(table.rows_by_task(), data.task_weights, cfg.seed)
     n = data.images_per_micro_batch
-    packer = BestFitPacker(mixer.draw, lambda row: 1, n, 1, max(data.buffer_size, n))
-    planner = Planner(mixer, packer, lambda row: 1.0, world, data.micro_batches)
+    packer = BestFitPacker(mixer.draw, lambda draw: 1, n, 1, max(data.buffer_size, n))
+    planner = Planner(mixer, packer, lambda draw: 1.0, world, data.micro_batches)
     builder = TokenizerImageBuilder(data.resolution, patch)
-    return Loader(table, planner, builder, rank, cfg.seed, data.workers, data.prefetch_steps)
+    return Loader(table, planner, builder, rank, data.workers, data.prefetch_steps)

@@ -2,9 +2,10 @@
 
 The planner decides *which* rows (cheap, from the manifest); a thread pool reads them from their
 shards by offset and builds model inputs (decode, resize, tokenise) ``prefetch_steps`` steps
-ahead, so the step rarely waits. Reading and building are pure functions of (row, seed), so the
-loader state is just the planner state after the last step handed out: a resumed run plans and
-reads exactly the samples that follow, none repeated, none skipped.
+ahead, so the step rarely waits. Reading and building are pure functions of (row, seed), the seed
+being the one the mixer fixed when it drew the sample, so the loader state is just the planner
+state after the last step handed out: a resumed run plans and reads exactly the samples that
+follow, none repeated, none skipped.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-import numpy as np
 
 from train.manifest import ManifestError, ManifestTable
 from train.planner import PlannedPack, Planner
@@ -34,8 +33,12 @@ class MicroBatch:
     index: int  # global pack number within the step (seeds the FM noise)
     rows: list[int]
     tasks: list[str]
-    planned_tokens: int
+    planned: list[int]  # planned tokens per sample (exact but for it2t estimates)
     samples: list[Any]
+
+    @property
+    def planned_tokens(self) -> int:
+        return sum(self.planned)
 
 
 @dataclass
@@ -50,11 +53,6 @@ def rows_digest(packs: list[list[PlannedPack]]) -> str:
     return hashlib.sha1(json.dumps(ordered).encode()).hexdigest()[:DIGEST_HEX]
 
 
-def sample_seed(seed: int, step: int, pack: int, position: int) -> int:
-    """Seed of one sample's randomness (noise regularisation), independent of rank layout."""
-    return int(np.random.SeedSequence([seed, step, pack, position]).generate_state(1)[0])
-
-
 class Loader:
     def __init__(
         self,
@@ -62,12 +60,11 @@ class Loader:
         planner: Planner,
         builder: Builder,
         rank: int,
-        seed: int,
         workers: int = 2,
         prefetch_steps: int = 2,
     ) -> None:
         self.table, self.planner, self.builder = table, planner, builder
-        self.rank, self.seed, self.prefetch = rank, seed, max(prefetch_steps, 0)
+        self.rank, self.prefetch = rank, max(prefetch_steps, 0)
         self.pool = ThreadPoolExecutor(workers, "loader") if workers > 0 else None
         self.pending: deque = deque()
         self._state = copy.deepcopy(planner.state_dict())
@@ -90,11 +87,7 @@ class Loader:
         step = self.planner.step
         all_packs = self.planner.next_step()
         packs: list[PlannedPack] = all_packs[self.rank]
-        jobs = []
-        for pack in packs:
-            seeds = [sample_seed(self.seed, step, pack.index, i) for i in range(len(pack.items))]
-            futures = [self._submit(item.row, s) for item, s in zip(pack.items, seeds, strict=True)]
-            jobs.append((pack, futures))
+        jobs = [(pack, [self._submit(i.row, i.seed) for i in pack.items]) for pack in packs]
         state = copy.deepcopy(self.planner.state_dict())
         self.pending.append((step, state, jobs, rows_digest(all_packs)))
 
@@ -108,7 +101,7 @@ class Loader:
                 pack.index,
                 [item.row for item in pack.items],
                 [item.task for item in pack.items],
-                pack.tokens,
+                [item.tokens for item in pack.items],
                 [f.result() for f in futures],
             )
             for pack, futures in jobs

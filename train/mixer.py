@@ -7,15 +7,31 @@ task-balanced and the proportions hold exactly over any window (OmniGen2's silen
 are the failure this avoids; ``tests/train/test_mixer.py`` checks the realised mix). Within a task,
 rows come from a seeded permutation per epoch.
 
+Every draw also fixes the sample's seed, from the run seed and the draw number: all randomness of
+the sample (caption dropout, similarity noise) derives from it, so it is known when the sample is
+planned (the caption-dropout decision changes its cost), the same on every rank, independent of
+the rank layout, and the same after a resume.
+
 The whole state is a few integers (counts, epoch and position per task), saved in checkpoints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+
+class Draw(NamedTuple):
+    task: str
+    row: int  # manifest row index
+    seed: int  # the sample's seed (:func:`sample_seed` of its draw number)
+
+
+def sample_seed(seed: int, draw: int) -> int:
+    """Seed of the ``draw``-th sample of a run (0-based, over all tasks)."""
+    return int(np.random.SeedSequence([seed, draw]).generate_state(1)[0])
 
 
 @dataclass
@@ -50,6 +66,7 @@ class TaskMixer:
         if not active:
             raise ValueError("no task has a positive weight")
         self.tasks = sorted(active)
+        self.seed = seed
         total = sum(active.values())
         self.weights = np.array([active[t] / total for t in self.tasks])
         self.counts = np.zeros(len(self.tasks), dtype=np.int64)
@@ -62,11 +79,12 @@ class TaskMixer:
         deficit = self.weights * (self.counts.sum() + 1) - self.counts
         return self.tasks[int(np.argmax(deficit))]
 
-    def draw(self, task: str | None = None) -> tuple[str, int]:
-        """(task, row): the most under-served task, or ``task`` when the caller needs one."""
+    def draw(self, task: str | None = None) -> Draw:
+        """A row of the most under-served task, or of ``task`` when the caller needs one."""
         task = task if task is not None else self.next_task()
+        seed = sample_seed(self.seed, int(self.counts.sum()))
         self.counts[self.tasks.index(task)] += 1
-        return task, self.streams[task].next()
+        return Draw(task, self.streams[task].next(), seed)
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ Building one:
 
 The buffer is refilled from the source after every pack, so it always holds ``buffer_size``
 candidates. Samples longer than ``max_sample_tokens`` are skipped and counted. Packs never
-exceed ``budget`` planned tokens. State = the buffered rows (in arrival order) and counters.
+exceed ``budget`` planned tokens. State = the buffered draws (in arrival order) and counters.
 
 Greedy best-fit-decreasing leaves a gap of up to one sample per pack (96% fill for the shapes
 world at a 1024 budget); the exact subset closes it. The reference simulation
@@ -26,16 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# source(task or None) -> (task, row); cost(row) -> planned tokens
-Source = Callable[[str | None], tuple[str, int]]
-CostFn = Callable[[int], int]
+from train.mixer import Draw
+
+# source(task or None) -> the next draw; cost(draw) -> planned tokens
+Source = Callable[[str | None], Draw]
+CostFn = Callable[[Draw], int]
 
 
 @dataclass
 class Item:
     task: str
     row: int
+    seed: int  # the sample's seed, fixed when it was drawn (its build uses it)
     tokens: int
+
+    @property
+    def draw(self) -> Draw:
+        return Draw(self.task, self.row, self.seed)
 
 
 class BestFitPacker:
@@ -59,10 +66,10 @@ class BestFitPacker:
 
     def _draw(self, task: str | None = None) -> Item:
         while True:
-            got_task, row = self.source(task)
-            tokens = self.cost(row)
+            draw = self.source(task)
+            tokens = self.cost(draw)
             if tokens <= self.max_sample:
-                return Item(got_task, row, tokens)
+                return Item(*draw, tokens)
             self.skipped += 1
 
     def _refill(self) -> None:
@@ -97,10 +104,13 @@ class BestFitPacker:
         return pack
 
     def state_dict(self) -> dict[str, Any]:
-        return {"buffer": [[i.task, i.row] for i in self.buffer], "skipped": self.skipped}
+        return {"buffer": [list(i.draw) for i in self.buffer], "skipped": self.skipped}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.buffer = [Item(task, row, self.cost(row)) for task, row in state["buffer"]]
+        if any(len(entry) != len(Draw._fields) for entry in state["buffer"]):
+            raise ValueError("packer state without sample seeds (saved by an older version)")
+        draws = [Draw(*entry) for entry in state["buffer"]]
+        self.buffer = [Item(*draw, self.cost(draw)) for draw in draws]
         self.skipped = state["skipped"]
 
 

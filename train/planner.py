@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from train.mixer import Draw
 from train.packer import BestFitPacker, Item
 
 
@@ -47,7 +48,7 @@ class Planner:
         self,
         mixer: Any,
         packer: BestFitPacker,
-        item_cost: Callable[[int], float],
+        item_cost: Callable[[Draw], float],
         world: int,
         micro_batches: int,
     ) -> None:
@@ -60,7 +61,7 @@ class Planner:
         packs = []
         for index in range(self.world * self.micro):
             items = self.packer.next_pack()
-            cost = sum(self.item_cost(item.row) for item in items)
+            cost = sum(self.item_cost(item.draw) for item in items)
             packs.append(PlannedPack(index, items, cost))
         self.step += 1
         return assign(packs, self.world, self.micro)

@@ -13,13 +13,13 @@ answer, condition masks); this module only prepares its inputs from a ``corpus.s
   no DiT image condition; the visual tokens stay as NTP targets. This is exactly the
   unconditional branch inference guides against (the AR negative prompt and the DiT's empty-text
   condition; causal attention keeps the prompt's states blind to the answer), so classifier-free
-  guidance extrapolates from a branch the model was trained on. Drawn per sample from its seed.
+  guidance extrapolates from a branch the model was trained on. Decided per sample from its seed
+  by ``train.costs.drops_caption``, the function the planner costs the sample with.
 """
 
 from __future__ import annotations
 
 import io
-import random
 from typing import Any
 
 import PIL.Image
@@ -31,9 +31,7 @@ from corpus.schema import Sample
 from models.batch import Mammoth2Sample
 from models.noise import codebook_neighbours, similarity_noise
 from models.samples import pil_to_tensor
-from train.costs import IMAGE_PLACEHOLDER, fit_size
-
-EMPTY_PROMPT = ""  # the unconditional prompt of classifier-free guidance (inference's default)
+from train.costs import EMPTY_PROMPT, IMAGE_PLACEHOLDER, drops_caption, fit_size
 
 
 class SampleError(ValueError):
@@ -77,16 +75,14 @@ class SequenceBuilder:
 
     @torch.no_grad()
     def build(self, sample: Sample, seed: int) -> Mammoth2Sample:
+        dropped = drops_caption(sample.task, seed, self.caption_dropout)
         try:
-            built = self._build(sample, self._drops_caption(sample, seed))
+            built = self._build(sample, dropped)
         except (KeyError, ValueError, OSError) as e:
             raise SampleError(str(e)) from e
         if self.neighbours is not None and built.image_cond.any():
             self._noise(built, torch.Generator().manual_seed(seed))
         return built
-
-    def _drops_caption(self, sample: Sample, seed: int) -> bool:
-        return sample.task == "t2i" and random.Random(seed).random() < self.caption_dropout
 
     def _build(self, sample: Sample, drop_caption: bool = False) -> Mammoth2Sample:
         if sample.task == "t2i":

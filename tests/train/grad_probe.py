@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from runs import tiny_config
+from runs import CAPTION_DROPOUT, tiny_config
 from safetensors.torch import save_file
 
 from train.dist import init_distributed, shutdown
@@ -24,6 +24,7 @@ PROBE_STEP = 3
 def main(manifest: str, out: str, micro: str, grads_path: str) -> None:
     dist = init_distributed()
     extra = (f"data.micro_batches={micro}", "parallel.fsdp=on", "checkpoint.export_final=false")
+    extra += (CAPTION_DROPOUT,)  # dropped samples must be the same ones in both rank layouts
     run = setup(tiny_config("pre2", Path(manifest), Path(out), PROBE_STEP, *extra), dist)
     for _ in range(PROBE_STEP - 1):
         train_step(run, run.loader.next())

@@ -19,6 +19,7 @@ TINY = (
     "schedule.warmup_steps=2",
     "log.progress=false",
 )
+CAPTION_DROPOUT = "loss.caption_dropout=0.25"  # more drops than the default: plans must know them
 
 
 def tiny_config(stage: str, manifest: Path, out: Path, steps: int, *extra: str) -> TrainConfig:

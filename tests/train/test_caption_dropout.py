@@ -6,6 +6,8 @@ import torch
 
 from models.config import IGNORE_INDEX
 from models.inference import condition_sequences
+from train.config import stage_config
+from train.data import build_joint_data
 from train.manifest import ManifestTable
 from train.sequences import EMPTY_PROMPT, SequenceBuilder
 
@@ -13,6 +15,7 @@ RESOLUTION = 32
 SEEDS = 200
 DROPOUT = 0.25
 TOLERANCE = 0.1
+PLAN_STEPS = 6
 
 
 def _t2i_sample(curated):
@@ -39,3 +42,18 @@ def test_caption_dropout_rate_is_seeded_per_sample(curated, tiny):
     dropped = [not builder.build(sample, seed=s).image_cond.any() for s in range(SEEDS)]
     assert abs(sum(dropped) / SEEDS - DROPOUT) < TOLERANCE
     assert dropped == [not builder.build(sample, seed=s).image_cond.any() for s in range(SEEDS)]
+
+
+def test_planned_tokens_equal_built_tokens_with_caption_dropout(curated, tiny):
+    cfg = stage_config("pre2")
+    cfg.data.manifests = [str(curated)]
+    cfg.data.resolution, cfg.data.token_budget, cfg.data.max_sample_tokens = RESOLUTION, 768, 768
+    cfg.data.buffer_size, cfg.data.workers = 8, 0
+    cfg.loss.caption_dropout = DROPOUT
+    loader = build_joint_data(cfg, tiny, rank=0, world=1)
+    micro = [m for _ in range(PLAN_STEPS) for m in loader.next().micro]
+    loader.close()
+    t2i = [s for m in micro for s, task in zip(m.samples, m.tasks, strict=True) if task == "t2i"]
+    assert 0 < sum(not s.image_cond.any() for s in t2i) < len(t2i)
+    for m in micro:
+        assert [len(s) for s in m.samples] == m.planned

@@ -57,7 +57,7 @@ def _shapes_packer(curated, tiny, weights, budget):
     costs = CostModel(tiny, RESOLUTION)
     tokens = [costs.cost(table.row(i)).tokens for i in range(len(table))]
     mixer = TaskMixer(table.rows_by_task(), weights, seed=0)
-    packer = BestFitPacker(mixer.draw, tokens.__getitem__, budget, budget, 64, mixer.tasks)
+    packer = BestFitPacker(mixer.draw, lambda d: tokens[d.row], budget, budget, 64, mixer.tasks)
     return packer, tokens
 
 
@@ -80,7 +80,7 @@ def test_realised_task_mix_over_10000_packed_samples_matches_the_weights():
         rows[task] = np.arange(len(tokens), len(tokens) + 500)
         tokens += rng.integers(lo, hi, 500).tolist()
     mixer = TaskMixer(rows, weights, seed=1)
-    packer = BestFitPacker(mixer.draw, tokens.__getitem__, 4096, 1024, 128, mixer.tasks)
+    packer = BestFitPacker(mixer.draw, lambda d: tokens[d.row], 4096, 1024, 128, mixer.tasks)
     seen: Counter = Counter()
     while sum(seen.values()) < MIX_SAMPLES:
         seen.update(item.task for item in packer.next_pack())
@@ -99,8 +99,8 @@ def test_mixer_visits_every_row_once_per_epoch():
 def _planner(tokens, world, micro, seed=0):
     rows = {"t2i": np.arange(len(tokens))}
     mixer = TaskMixer(rows, {"t2i": 1.0}, seed)
-    packer = BestFitPacker(mixer.draw, tokens.__getitem__, 512, 512, 32, ["t2i"])
-    return Planner(mixer, packer, lambda r: tokens[r] + tokens[r] ** 2 / 4096, world, micro)
+    packer = BestFitPacker(mixer.draw, lambda d: tokens[d.row], 512, 512, 32, ["t2i"])
+    return Planner(mixer, packer, lambda d: tokens[d.row] + tokens[d.row] ** 2 / 4096, world, micro)
 
 
 def test_ranks_split_the_packs_of_the_single_rank_plan_with_balanced_cost():

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import torch
-from runs import REPO, TINY, env
+from runs import CAPTION_DROPOUT, REPO, TINY, env
 from safetensors.torch import load_file
 
 from models.mammoth2 import Mammoth2
@@ -51,7 +51,7 @@ def test_fsdp2_training_under_torchrun_checkpoints_and_exports(curated, tmp_path
     out = tmp_path / "run"
     args = ["-m", "train", "--stage", "pre1", "--manifest", str(curated), "--out", str(out)]
     args += ["--steps", "3"]
-    for assignment in (*TINY, "checkpoint.interval=2", "checkpoint.keep=1"):
+    for assignment in (*TINY, "checkpoint.interval=2", "checkpoint.keep=1", CAPTION_DROPOUT):
         args += ["--set", assignment]
     torchrun(2, *args)
     rows = read_metrics(out / METRICS)
