@@ -79,14 +79,19 @@ def _refined_prompt(model, item: UEGItem, folder: Path, max_new_tokens: int) -> 
     it (the image is generated from this answer)."""
     path = folder / f"{item.key}.txt"
     if path.exists():
-        return path.read_text(encoding="utf-8")
+        return read_response(path)
     message = {"role": "user", "content": [{"type": "text", "text": item.new_prompt}]}
     response = model.chat([message], max_new_tokens=max_new_tokens)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(response, encoding="utf-8")
+    tmp.write_bytes(response.encode("utf-8"))
     tmp.replace(path)
     return response
+
+
+def read_response(path: Path) -> str:
+    """A kept response exactly as the model wrote it (no newline translation: "\r" stays)."""
+    return path.read_bytes().decode("utf-8")
 
 
 def generate(args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir) -> None:
@@ -183,7 +188,7 @@ def score_ueg(
     if variant == "step":
         for row in rows:
             path = run_dir.path(RESPONSES) / f"{row['key']}.txt"
-            row["response"] = path.read_text(encoding="utf-8") if path.exists() else None
+            row["response"] = read_response(path) if path.exists() else None
     scores["variant"] = variant
     write_results(
         run_dir,

@@ -79,6 +79,12 @@ def test_stepwise_variant_draws_from_the_models_own_answer(tiny_ckpt, tmp_path):
     assert scores["variant"] == "step" and scores["overall"] == 100 / 600
     assert pl.read_parquet(run_dir / "records.parquet")["response"].to_list() == [response]
 
+    kept = "a cat\r\non a mat\r"  # byte tokenizers answer any bytes; none may be translated
+    (run_dir / "responses" / "0.txt").write_bytes(kept.encode("utf-8"))
+    with FakeOpenAI(lambda body: "yes") as server:
+        assert main([*argv, "--stage", "score", "--judge", f"openai:{server.url}:judge"]) == 0
+    assert pl.read_parquet(run_dir / "records.parquet")["response"].to_list() == [kept]
+
 
 def test_geu_scores_recorded_responses(tmp_path):
     records = [{"task_type": "mental_reconstruction", "answer": "B", "response": "Answer: B"},
