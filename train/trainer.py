@@ -9,6 +9,7 @@ full copy. Without FSDP the reference model itself is trained.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -231,7 +232,15 @@ def export_final(run: Run) -> Path | None:
 def loop(run: Run) -> None:
     cfg = run.cfg
     show = run.dist.is_main and cfg.log.progress
-    bar = tqdm(total=cfg.steps, initial=run.start_step, disable=not show, desc=cfg.stage)
+    # a log file (no terminal) gets a progress line every 30 s instead of one per step
+    refresh_s = 0.1 if sys.stderr.isatty() else 30.0
+    bar = tqdm(
+        total=cfg.steps,
+        initial=run.start_step,
+        disable=not show,
+        desc=cfg.stage,
+        mininterval=refresh_s,
+    )
     for step in range(run.start_step, cfg.steps):
         t0 = time.perf_counter()
         data = run.loader.next()
@@ -240,7 +249,7 @@ def loop(run: Run) -> None:
         record = step_record(run, step, metrics, t1 - t0, time.perf_counter() - t0)
         if (step + 1) % cfg.log.every == 0 or step + 1 == cfg.steps:
             run.log.write(record)
-        bar.set_postfix(loss=f"{record['loss']:.4f}")
+        bar.set_postfix(loss=f"{record['loss']:.4f}", refresh=False)
         bar.update(1)
         done = step + 1
         if done % cfg.checkpoint.interval == 0 or done == cfg.steps:
