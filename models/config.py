@@ -111,7 +111,11 @@ class DiTConfig:
     axes_dim: tuple[int, int, int] = (4, 6, 6)
     rope_theta: float = 10000.0
     max_ref_images: int = 5
-    timestep_scale: float = 1.0
+    # t in [0, 1] is multiplied by this before the sinusoidal features (periods up to 10,000):
+    # OmniGen2's released value. At 1.0 (the reference code's default) nearly every feature is
+    # constant over [0, 1] and the tiny DiT hardly tells noise levels apart (shapes-world objects
+    # were detected in 6 of 24 samples after 300 steps, against 13 of 24 at 1000).
+    timestep_scale: float = 1000.0
     norm_eps: float = 1e-5
 
 

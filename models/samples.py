@@ -67,7 +67,8 @@ def _sample(
     generator: torch.Generator | None = None,
     **extra,
 ) -> Mammoth2Sample:
-    """Concatenate prompt and answer; targets on the (clean) answer; condition masks by position.
+    """Concatenate prompt and answer; every (clean) answer token is a target, the first one
+    predicted from the prompt's last token; condition masks by position.
 
     With a ``generator`` the answer's visual tokens are corrupted in the *inputs* as configured
     in ``config.noise`` (similarity and region noise); the targets keep the clean tokens.
@@ -76,8 +77,7 @@ def _sample(
     ids = torch.cat([torch.tensor(prompt, dtype=torch.long), answer])
     n_prompt = len(prompt)
     targets = torch.full_like(ids, IGNORE_INDEX)
-    if answer.numel() > 1:
-        targets[n_prompt : len(ids) - 1] = ids[n_prompt + 1 :]
+    targets[n_prompt - 1 : len(ids) - 1] = ids[n_prompt:]
     if generator is not None and image_cond:
         ids[n_prompt:] = corrupt_answer(model, answer, generator)
     in_prompt = torch.arange(len(ids)) < n_prompt

@@ -28,7 +28,9 @@ def test_t2i_sample_layout(tiny):
     h, w = tiny.config.generation.ar_grid
     answer = h * (w + 1) + 2  # image start, rows of codes + EOL, image end
     assert int(sample.image_cond.sum()) == answer
-    assert int((sample.targets != IGNORE_INDEX).sum()) == answer - 1
+    n_prompt = len(sample.input_ids) - answer
+    torch.testing.assert_close(sample.targets[n_prompt - 1 : -1], sample.input_ids[n_prompt:])
+    assert int((sample.targets != IGNORE_INDEX).sum()) == answer
     eol = tiny.layout.special("endofline")
     assert int((sample.input_ids == eol).sum()) == h
     assert not (sample.text_cond & sample.image_cond).any()
@@ -106,3 +108,34 @@ def test_chat_answers_with_text(tiny):
     content = [{"type": "image", "image": image}, {"type": "text", "text": "What is this?"}]
     answer = tiny.chat([{"role": "user", "content": content}], max_new_tokens=4)
     assert isinstance(answer, str) and len(answer.encode()) <= 4 * 4
+
+
+def test_chat_answers_what_training_taught_it_about_each_image():
+    """Training sequences (chat_sample) and chat() agree on template, vision inputs and stop."""
+    torch.manual_seed(0)
+    model = Mammoth2(get_config("tiny"))
+    colours = {"red": (220, 20, 20), "blue": (30, 60, 220)}
+    conversations = {
+        name: [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image", "image": Image.new("RGB", (64, 64), rgb)},
+                    {"type": "text", "text": "Which colour?"},
+                ],
+            }
+        ]
+        for name, rgb in colours.items()
+    }
+    batch = model.collate([model.chat_sample(c, a) for a, c in conversations.items()])
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(80):
+        out = model(batch)
+        opt.zero_grad()
+        out.loss().backward()
+        opt.step()
+    model.eval()
+    assert {a: model.chat(c, max_new_tokens=12) for a, c in conversations.items()} == {
+        "red": "red",
+        "blue": "blue",
+    }

@@ -30,8 +30,9 @@ def test_dropped_caption_conditions_the_dit_like_the_negative_prompt(curated, ti
     assert not built.image_cond.any()
     assert torch.equal(built.input_ids[built.text_cond], negative.input_ids[negative.text_cond])
     answer = int((kept.input_ids >= tiny.layout.gen_start).sum())  # AR uncond learns the tokens
-    assert torch.equal(built.targets[-answer:], kept.targets[-answer:])
-    assert (built.targets[:-answer] == IGNORE_INDEX).all()
+    targets = answer + 1  # the prompt's last token predicts the first answer token
+    assert torch.equal(built.targets[-targets:], kept.targets[-targets:])
+    assert (built.targets[:-targets] == IGNORE_INDEX).all()
     built_cond, negative_cond = condition_sequences(tiny, [built, negative])
     torch.testing.assert_close(built_cond, negative_cond)
 
