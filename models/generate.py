@@ -66,7 +66,8 @@ def generate_visual_tokens(
     top_p: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Grids (B, h * (w + 1)) of visual ids incl. the EOL column; prompts end in image start."""
+    """Grids (B, h * (w + 1)) of visual ids incl. the EOL column; prompts end in the image
+    scaffold ``<|image start|>{h}*{w}<|image token|>``."""
     h, w = model.config.generation.ar_grid
     use_cfg = negatives is not None and guidance != 1.0
     rows = prompts + (negatives if use_cfg else [])

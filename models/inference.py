@@ -27,13 +27,15 @@ from models.samples import (
     chat_sample,
     edit_prompt_ids,
     edit_sample,
+    image_scaffold_ids,
+    image_string_ids,
     pil_to_tensor,
     resize,
+    t2i_prompt_ids,
     t2i_sample,
     tensor_to_pil,
 )
 from models.sampling import Denoiser, EditCFG, TextCFG, get_sampler, step_window
-from models.text import chat_ids
 
 if TYPE_CHECKING:
     from models.mammoth2 import Mammoth2
@@ -72,18 +74,19 @@ def dit_denoiser(
 def _ar_answers(
     model: Mammoth2, prompts: list[list[int]], negatives: list[list[int]], opts: dict, generator
 ) -> list[torch.Tensor]:
-    start, end = model.layout.special("image_start"), model.layout.special("image_end")
+    """Image strings drawn by the backbone after each prompt + the image scaffold."""
+    scaffold = image_scaffold_ids(model, model.config.generation.ar_grid)
     grids = generate_visual_tokens(
         model,
-        [p + [start] for p in prompts],
-        [n + [start] for n in negatives],
+        [p + scaffold for p in prompts],
+        [n + scaffold for n in negatives],
         opts["ar_guidance"],
         opts["temperature"],
         opts["top_k"],
         opts["top_p"],
         generator,
-    ).cpu()
-    return [torch.cat([torch.tensor([start]), g, torch.tensor([end])]) for g in grids]
+    )
+    return [image_string_ids(model, scaffold, g) for g in grids]
 
 
 def _options(model: Mammoth2, overrides: dict) -> dict:
@@ -145,13 +148,10 @@ def generate_images(
     )
     generator = torch.Generator().manual_seed(seed)
     height, width = _check_size(model, height, width)
-    tok = model.text_tokenizer
     answers = [None] * len(prompts)
     if use_ar:
-        prompt_ids = [chat_ids(tok, [{"role": "user", "content": p}]) for p in prompts]
-        negative_ids = [chat_ids(tok, [{"role": "user", "content": negative_prompt}])] * len(
-            prompts
-        )
+        prompt_ids = [t2i_prompt_ids(model, p) for p in prompts]
+        negative_ids = [t2i_prompt_ids(model, negative_prompt)] * len(prompts)
         answers = _ar_answers(model, prompt_ids, negative_ids, opts, generator)
     samples = [t2i_sample(model, p, None, use_ar, a) for p, a in zip(prompts, answers, strict=True)]
     samples.append(t2i_sample(model, negative_prompt, None, with_visual_tokens=False))

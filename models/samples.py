@@ -3,10 +3,11 @@
 These functions own the chat template, the visual-token answer layout and the DiT-condition
 masks, so training (train/) and inference use exactly the same sequences:
 
-* text-to-image: ``chat(user: prompt)`` + ``<|image start|>`` rows of (codes, EOL)
-  ``<|image end|>``; NTP targets on the answer; text condition = prompt text tokens; image
-  condition = the answer's generation ids. ``with_visual_tokens=False`` is the paper's
-  "without AR generation" ablation (text condition only).
+* text-to-image: the reference chat ``system: You are a helpful image generator.`` +
+  ``user: prompt``, then the image string ``<|image start|>{h}*{w}<|image token|>`` rows of
+  (codes, EOL) ``<|endoffile|><|image end|>``; NTP targets on the answer; text condition = prompt
+  text tokens; image condition = the answer's generation ids. ``with_visual_tokens=False`` is the
+  paper's "without AR generation" ablation (text condition only).
 * editing: the source image's MammothTok tokens go into the user turn (not a condition), the
   source image is also a DiT reference (VAE latents); the answer is the target's tokens.
 * understanding: Qwen-VL vision pads in the user turn, NTP targets on the assistant's text.
@@ -26,7 +27,7 @@ from PIL import Image
 from models.batch import Mammoth2Sample
 from models.config import IGNORE_INDEX
 from models.noise import region_noise, similarity_noise
-from models.text import chat_ids
+from models.text import SYSTEM_PROMPT_T2I, chat_ids
 
 if TYPE_CHECKING:
     from models.mammoth2 import Mammoth2
@@ -49,14 +50,44 @@ def resize(image_CHW: torch.Tensor, size_hw: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(image_CHW[None].float(), size=size_hw, mode="bilinear", antialias=True)[0]
 
 
+def image_scaffold_ids(model: Mammoth2, grid_hw: tuple[int, int]) -> list[int]:
+    """``<|image start|>{h}*{w}<|image token|>``: opens every image string (the AR prompt ends
+    with it; the size is plain text)."""
+    layout = model.layout
+    size = model.text_tokenizer.encode(f"{grid_hw[0]}*{grid_hw[1]}")
+    return [layout.special("image_start"), *size, layout.special("image_token")]
+
+
+def image_string_ids(model: Mammoth2, scaffold: list[int], grid_ids: torch.Tensor) -> torch.Tensor:
+    """Scaffold + the ``h * (w + 1)`` grid ids (codes and EOLs) + ``<|endoffile|><|image end|>``."""
+    end = [model.layout.special("endoffile"), model.layout.special("image_end")]
+    return torch.cat([torch.tensor(scaffold), grid_ids.reshape(-1).cpu(), torch.tensor(end)])
+
+
+def image_string_length(model: Mammoth2, grid_hw: tuple[int, int]) -> int:
+    h, w = grid_hw
+    return len(image_scaffold_ids(model, grid_hw)) + h * (w + 1) + 2
+
+
 def image_token_ids(
     model: Mammoth2, image_CHW: torch.Tensor, grid_hw: tuple[int, int]
 ) -> torch.Tensor:
-    """MammothTok answer ids of an image resized to the AR grid: start, rows+EOL, end."""
+    """The image string of an image resized to the AR grid and encoded by MammothTok."""
     patch = model.config.mammothtok.patch_size
     pixels = resize(image_CHW, (grid_hw[0] * patch, grid_hw[1] * patch)).to(model.device)
     codes = model.mammothtok.encode(pixels[None])[0]
-    return model.layout.image_ids(codes).cpu()
+    eol = torch.full((grid_hw[0], 1), model.layout.special("endofline"), device=codes.device)
+    grid = torch.cat([model.layout.visual_ids(codes.long()), eol], 1)
+    return image_string_ids(model, image_scaffold_ids(model, grid_hw), grid)
+
+
+def t2i_prompt_ids(model: Mammoth2, prompt: str) -> list[int]:
+    """The reference text-to-image chat (system prompt, user prompt, assistant header)."""
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT_T2I},
+        {"role": "user", "content": prompt},
+    ]
+    return chat_ids(model.text_tokenizer, messages)
 
 
 def _sample(
@@ -94,10 +125,11 @@ def _sample(
 def corrupt_answer(
     model: Mammoth2, answer: torch.Tensor, generator: torch.Generator
 ) -> torch.Tensor:
-    """Similarity + region noise on the visual tokens of ``<start> rows+EOL <end>`` ids."""
+    """Similarity + region noise on the visual tokens of an image string's grid."""
     cfg, layout = model.config.noise, model.layout
     h, w = model.config.generation.ar_grid
-    grid = answer[1:-1].clone().view(h, w + 1)
+    start = len(image_scaffold_ids(model, (h, w)))
+    grid = answer[start : start + h * (w + 1)].clone().view(h, w + 1)
     codes = layout.codes(grid[:, :w])
     if cfg.similarity_fraction > 0:
         neighbours = model.codebook_neighbours().to(codes.device)
@@ -105,7 +137,7 @@ def corrupt_answer(
     if cfg.region_max_area > 0:
         codes = region_noise(codes[None], layout.codebook_size, cfg.region_max_area, generator)[0]
     grid[:, :w] = layout.visual_ids(codes)
-    return torch.cat([answer[:1], grid.reshape(-1), answer[-1:]])
+    return torch.cat([answer[:start], grid.reshape(-1), answer[start + h * (w + 1) :]])
 
 
 def t2i_sample(
@@ -121,7 +153,7 @@ def t2i_sample(
     ``answer_ids`` overrides the MammothTok tokens of ``image`` (inference passes AR output);
     ``generator`` turns on the configured visual-token noise (training only).
     """
-    prompt_ids = chat_ids(model.text_tokenizer, [{"role": "user", "content": prompt}])
+    prompt_ids = t2i_prompt_ids(model, prompt)
     if not with_visual_tokens:
         return _sample(model, prompt_ids, [], False, image=image)
     if answer_ids is None:

@@ -69,17 +69,6 @@ class TokenLayout:
     def codes(self, ids: torch.Tensor) -> torch.Tensor:
         return ids - self.visual_start
 
-    def image_ids(self, codes_hw: torch.Tensor) -> torch.Tensor:
-        """``<|image start|>`` + rows of (codes, EOL) + ``<|image end|>`` as a 1-D id tensor."""
-        h = codes_hw.shape[0]
-        eol = torch.full(
-            (h, 1), self.special("endofline"), dtype=torch.long, device=codes_hw.device
-        )
-        grid = torch.cat([self.visual_ids(codes_hw.long()), eol], 1).reshape(-1)
-        start = grid.new_tensor([self.special("image_start")])
-        end = grid.new_tensor([self.special("image_end")])
-        return torch.cat([start, grid, end])
-
     @classmethod
     def from_config(cls, cfg: Mammoth2Config) -> TokenLayout:
         layout = cls(

@@ -23,6 +23,7 @@ from typing import Any
 
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
 
+from models.samples import image_string_length, t2i_prompt_ids
 from models.text import chat_ids
 
 ANSWER_TOKENS_ESTIMATE = 8  # assistant turns of it2t conversations not seen in the manifest
@@ -62,8 +63,8 @@ class CostModel:
         self.tok = model.text_tokenizer
         self.resolution = resolution
         self.unit = cfg.dit.patch_size * model.vae.downsample
-        h, w = cfg.generation.ar_grid
-        self.image_answer = h * (w + 1) + 2  # <|image start|> rows of (w codes, EOL) <|image end|>
+        self.model = model
+        self.image_answer = image_string_length(model, cfg.generation.ar_grid)
         vision = model.backbone.qwen.config.vision_config
         self.vit_unit = vision.patch_size * vision.spatial_merge_size
         self.merge = vision.spatial_merge_size
@@ -82,7 +83,7 @@ class CostModel:
         raise ValueError(f"sample {row['id']}: task {task!r} is not trainable here")
 
     def _t2i(self, prompt: str) -> int:
-        return len(chat_ids(self.tok, [{"role": "user", "content": prompt}])) + self.image_answer
+        return len(t2i_prompt_ids(self.model, prompt)) + self.image_answer
 
     def _it2i(self, instruction: str) -> int:
         content = [

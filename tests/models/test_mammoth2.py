@@ -6,6 +6,7 @@ from models.config import IGNORE_INDEX
 from models.generate import generate_visual_tokens
 from models.mammoth2 import Mammoth2
 from models.presets import get_config
+from models.samples import image_string_length
 from models.text import chat_ids
 from tests.models.conftest import randomize_zero_init
 
@@ -26,8 +27,18 @@ def _mixed_samples(model: Mammoth2) -> list:
 def test_t2i_sample_layout(tiny):
     sample = tiny.t2i_sample("a red circle", IMAGE)
     h, w = tiny.config.generation.ar_grid
-    answer = h * (w + 1) + 2  # image start, rows of codes + EOL, image end
-    assert int(sample.image_cond.sum()) == answer
+    answer = image_string_length(tiny, (h, w))
+    scaffold = tiny.text_tokenizer.decode(sample.input_ids[-answer:].tolist())
+    assert scaffold.startswith(f"{h}*{w}")  # the size as text after <|image start|>
+    ids = sample.input_ids.tolist()
+    layout = tiny.layout
+    assert ids[-answer] == layout.special("image_start")
+    assert ids[-2:] == [layout.special("endoffile"), layout.special("image_end")]
+    assert tiny.text_tokenizer.decode(ids[:-answer]).startswith(
+        "system\nYou are a helpful image generator."
+    )
+    size_text = len(tiny.text_tokenizer.encode(f"{h}*{w}"))
+    assert int(sample.image_cond.sum()) == answer - size_text  # the answer's generation ids
     n_prompt = len(sample.input_ids) - answer
     torch.testing.assert_close(sample.targets[n_prompt - 1 : -1], sample.input_ids[n_prompt:])
     assert int((sample.targets != IGNORE_INDEX).sum()) == answer

@@ -6,6 +6,7 @@ import torch
 
 from models.config import IGNORE_INDEX
 from models.inference import condition_sequences
+from models.samples import image_string_length
 from train.config import stage_config
 from train.data import build_joint_data
 from train.manifest import ManifestTable
@@ -29,7 +30,7 @@ def test_dropped_caption_conditions_the_dit_like_the_negative_prompt(curated, ti
     negative = tiny.t2i_sample(EMPTY_PROMPT, None, with_visual_tokens=False)
     assert not built.image_cond.any()
     assert torch.equal(built.input_ids[built.text_cond], negative.input_ids[negative.text_cond])
-    answer = int((kept.input_ids >= tiny.layout.gen_start).sum())  # AR uncond learns the tokens
+    answer = image_string_length(tiny, tiny.config.generation.ar_grid)  # AR uncond learns it
     targets = answer + 1  # the prompt's last token predicts the first answer token
     assert torch.equal(built.targets[-targets:], kept.targets[-targets:])
     assert (built.targets[:-targets] == IGNORE_INDEX).all()

@@ -51,7 +51,11 @@ def test_fsdp2_training_under_torchrun_checkpoints_and_exports(curated, tmp_path
     out = tmp_path / "run"
     args = ["-m", "train", "--stage", "pre1", "--manifest", str(curated), "--out", str(out)]
     args += ["--steps", "3"]
-    for assignment in (*TINY, "checkpoint.interval=2", "checkpoint.keep=1", CAPTION_DROPOUT):
+    # a budget of ~5 t2i samples (the packer's fill claim; at 512 the oldest-first rule and
+    # ~200-token samples leave room for only one more)
+    budget = ("data.token_budget=1024", "data.max_pack_tokens=1024")
+    extra = ("checkpoint.interval=2", "checkpoint.keep=1", CAPTION_DROPOUT, *budget)
+    for assignment in (*TINY, *extra):
         args += ["--set", assignment]
     torchrun(2, *args)
     rows = read_metrics(out / METRICS)
