@@ -6,8 +6,7 @@ from models.config import IGNORE_INDEX
 from models.generate import generate_visual_tokens
 from models.mammoth2 import Mammoth2
 from models.presets import get_config
-from models.samples import image_string_length
-from models.text import chat_ids
+from models.samples import image_scaffold_ids, image_string_length, t2i_prompt_ids
 from tests.models.conftest import randomize_zero_init
 
 IMAGE = torch.rand(3, 64, 64) * 2 - 1
@@ -92,12 +91,9 @@ def test_generate_images_with_a_vae_preset():
 
 
 def test_ar_grid_structure_and_left_padding_does_not_change_tokens(tiny):
-    tok = tiny.text_tokenizer
-    start = tiny.layout.special("image_start")
-    prompts = [
-        chat_ids(tok, [{"role": "user", "content": p}]) + [start] for p in ("hi", "a longer prompt")
-    ]
-    negative = chat_ids(tok, [{"role": "user", "content": ""}]) + [start]
+    scaffold = image_scaffold_ids(tiny, tiny.config.generation.ar_grid)
+    prompts = [t2i_prompt_ids(tiny, p) + scaffold for p in ("hi", "a longer prompt")]
+    negative = t2i_prompt_ids(tiny, "") + scaffold
     batch = generate_visual_tokens(tiny, prompts, [negative] * 2, guidance=3.0, temperature=0)
     alone = generate_visual_tokens(tiny, prompts[:1], [negative], guidance=3.0, temperature=0)
     assert torch.equal(batch[:1], alone)
