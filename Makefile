@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := out/demo
 WORKERS ?= 2
+# MammothTok at the paper's 1e-4 for 40 steps gave two different images identical codes (the
+# AR plan and the DiT's visual-token condition then carry nothing); 400 steps at 1e-3 encode
+# object, colour and place (reconstruction MSE 0.03 against 0.15).
+DEMO_TOK := --set optim.lr.mammothtok=1e-3
 # A tiny DiT trained from scratch for minutes needs far larger learning rates than the paper's
 # (caption dropout, which gives guidance its unconditional branch, is on by default).
 DEMO_PRE1 := --set optim.lr.experts=1e-3 --set optim.lr.alignment=3e-3 --set optim.lr.dit=3e-3
@@ -30,7 +34,7 @@ demo: $(STAMP)
 	$(BIN)/python -m filters run recipes/demo.yaml --input $(DEMO)/shapes --out $(DEMO)/curated \
 		--workers $(WORKERS) --no-progress
 	$(BIN)/python -m train --stage tok --config train/configs/tiny_cpu.toml \
-		--manifest $(DEMO)/curated/manifest.parquet --out $(DEMO)/train/tok --steps 40
+		--manifest $(DEMO)/curated/manifest.parquet --out $(DEMO)/train/tok --steps 400 $(DEMO_TOK)
 	$(BIN)/python -m train --stage pre1 --config train/configs/tiny_cpu.toml \
 		--manifest $(DEMO)/curated/manifest.parquet --init $(DEMO)/train/tok/final \
 		--out $(DEMO)/train/pre1 --steps 300 $(DEMO_PRE1)
