@@ -8,11 +8,11 @@ reference rows (``overall``, category names) must be in scores.json.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from dpg_tables import write_dpg_table
 
 from evaluation.dpgbench.__main__ import main as dpgbench_main
 from evaluation.geneval.__main__ import main as geneval_main
@@ -43,25 +43,9 @@ def geneval(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
 
 
 def dpgbench(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
-    table = tmp_path / "dpg_bench.csv"
-    with table.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(
-            [
-                "item_id",
-                "text",
-                "keywords",
-                "proposition_id",
-                "dependency",
-                "category_broad",
-                "category_detailed",
-                "tuple",
-                "question_natural_language",
-            ]
-        )
-        w.writerow(["skipped", "t", "k", 1, "0", "x", "y", "entity - whole (x)", "q?"])
-        w.writerow(["dog", "t", "k", 1, "0", "x", "y", "entity - whole (dog)", "dog?"])
-        w.writerow(["dog", "t", "k", 2, "1", "x", "y", "attribute - color (dog, b)", "brown?"])
+    rows = [("skipped", 1, "0", "entity - whole (x)"), ("dog", 1, "0", "entity - whole (dog)"),
+            ("dog", 2, "1", "attribute - color (dog, b)")]  # fmt: skip
+    table = write_dpg_table(tmp_path / "dpg_bench.csv", rows)
     records = tmp_path / f"answers_{right}.jsonl"
     with records.open("w") as f:
         for tile in range(4):

@@ -6,9 +6,9 @@ import base64
 import io
 import json
 
+from dpg_tables import write_dpg_table
 from fake_openai_server import FakeOpenAI, last_text
 from PIL import Image
-from test_dpgbench_scorer import write_csv
 
 from evaluation.dpgbench.__main__ import main
 from evaluation.dpgbench.answers import read_answers
@@ -29,7 +29,7 @@ def test_grid_round_trip():
 
 
 def test_vqa_per_tile_and_score(tmp_path):
-    data = write_csv(tmp_path / "dpg_bench.csv", ROWS)
+    data = write_dpg_table(tmp_path / "dpg_bench.csv", ROWS)
     outputs = tmp_path / "res" / "r" / "dpgbench" / "outputs"
     outputs.mkdir(parents=True)
     colors = [(200, 0, 0), (200, 0, 0), (200, 0, 0), (0, 0, 200)]  # last tile blue

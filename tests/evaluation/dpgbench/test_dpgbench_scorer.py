@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
+from dpg_tables import write_dpg_table
 
 from evaluation.dpgbench.answers import read_answers
 from evaluation.dpgbench.questions import load_prompts, load_questions
 from evaluation.dpgbench.scorer import PROFILES, category_names, score_answers
 from evaluation.errors import BadInput
 
-HEADER = [
-    "item_id",
-    "text",
-    "keywords",
-    "proposition_id",
-    "dependency",
-    "category_broad",
-    "category_detailed",
-    "tuple",
-    "question_natural_language",
-]
 # (item_id, proposition_id, dependency, tuple); the first row is what the official script skips.
 ROWS = [
     ("first", 1, "0", "entity - whole (cat)"),
@@ -42,15 +31,6 @@ ROWS = [
 ]
 
 
-def write_csv(path, rows=ROWS):
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(HEADER)
-        for item, qid, dep, tup in rows:
-            w.writerow([item, "text", "kw", qid, dep, "x", "y", tup, f"question {item} {qid}?"])
-    return path
-
-
 def write_answers(path, per_image: dict[str, list[list[str]]]):
     """per_image: item_id -> per tile, answers for propositions 1..n in order."""
     with path.open("w") as f:
@@ -63,7 +43,9 @@ def write_answers(path, per_image: dict[str, list[list[str]]]):
 
 
 def run(tmp_path, per_image, profile="official", rows=ROWS):
-    table = load_questions(write_csv(tmp_path / "dpg.csv", rows), PROFILES[profile].skip_first_row)
+    table = load_questions(
+        write_dpg_table(tmp_path / "dpg.csv", rows), PROFILES[profile].skip_first_row
+    )
     images = read_answers(write_answers(tmp_path / "answers.jsonl", per_image))
     return score_answers(table, images, PROFILES[profile])
 
