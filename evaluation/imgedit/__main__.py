@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.cli import (
@@ -16,39 +18,87 @@ from evaluation.cli import (
 from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
 from evaluation.generation import edit_image, fit_pixels, generate_missing, save_image
-from evaluation.imgedit.data import EditItem, judge_text, load_items, load_prompts
+from evaluation.imgedit.data import (
+    UGE_PROMPT,
+    EditItem,
+    judge_text,
+    load_items,
+    load_prompts,
+    load_uge_prompt,
+)
 from evaluation.imgedit.scorer import score_judgements
 from evaluation.judgements import Judgement, append_judgements, read_judgements
 from evaluation.judging import JudgeOptions, ask_all, load_rgb, open_image_bytes, open_judge
-from evaluation.store import RunDir, data_identity, write_results
+from evaluation.store import RunDir, data_identity, file_sha256, write_results
 from models.external.chat import ChatRequest
 
-BENCHMARK = "imgedit"
 DESCRIPTION = """\
-ImgEdit-Bench (basic single-turn editing, 9 edit types, GPT-judged 1-5), scored as the official
-step 1 / step 2 scripts do; overall = mean of the 9 type scores, as the paper defines it.
+ImgEdit-Bench, GPT-judged 1-5, scored as the official step 1 / step 2 scripts do. --suite basic
+(default): single-turn editing, 9 edit types; overall = mean of the 9 type scores, as the paper
+defines it. --suite uge: the 47 UGE items, one overall score (mean of item scores) from a single
+judge prompt; the official UGE prompt is not available, so the default is our wording of it
+(evaluation/imgedit/uge_prompt.json; run.json records which prompt judged).
 
-Edited images are read from RESULTS/RUN/imgedit/outputs/<key>.png. The 'score' stage asks the
-judge (original + edited image, the type's prompt) into judgements.jsonl (resumable, cached),
-then scores. With --records FILE, 'score' uses recorded judge replies only.
+Edited images are read from RESULTS/RUN/BENCH/outputs/<key>.png (BENCH: imgedit, imgedit_uge).
+The 'score' stage asks the judge (original + edited image, the prompt) into judgements.jsonl
+(resumable, cached), then scores. With --records FILE, 'score' uses recorded judge replies only.
 
 Stages: 'generate' edits every source image (--images ROOT/<id>) with its instruction through
-Mammoth2.edit into RESULTS/RUN/imgedit/outputs/<key>.png, the official result layout (sharded
+Mammoth2.edit into RESULTS/RUN/BENCH/outputs/<key>.png, the official result layout (sharded
 over ranks under torchrun, resumable: existing outputs are kept). 'score' judges and scores.
 
 examples:
   python -m evaluation.imgedit ckpt/ --images Benchmark/Basic --judge openai:http://127.0.0.1:8000/v1:gpt-4.1
+  python -m evaluation.imgedit ckpt/ --suite uge --images Benchmark/UGE --judge openai:http://127.0.0.1:8000/v1:gpt-4.1
   python -m evaluation.imgedit ckpt/ --stage generate --images Benchmark/Basic --resolution 1024
   python -m evaluation.imgedit --stage score --records judgements.jsonl --run rescored
 """
-BASIC = Path("imgedit") / "Basic"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One ImgEdit suite: its results folder, default files and how its prompts load."""
+
+    benchmark: str
+    data: Path  # default items, relative to the benchmarks root
+    prompts: Path  # default judge prompts (relative to the benchmarks root, or absolute)
+    typed: bool  # items carry an edit_type (basic) or not (UGE)
+    load_prompts: Callable[[Path], dict]  # edit_type (None for UGE) -> template
+    wording: str  # what the default prompts are, recorded in run.json
+
+
+SUITES = {
+    "basic": Suite(
+        "imgedit",
+        Path("imgedit") / "Basic" / "basic_edit.json",
+        Path("imgedit") / "Basic" / "prompts.json",
+        True,
+        load_prompts,
+        "official (ImgEdit Benchmark/Basic/prompts.json)",
+    ),
+    "uge": Suite(
+        "imgedit_uge",
+        Path("imgedit") / "UGE" / "UGE_edit.json",
+        UGE_PROMPT,
+        False,
+        load_uge_prompt,
+        "ours, after gen_edit_benchmarks.md 3.5; not the official UGE_bench.py text",
+    ),
+}
 EDITED_MIME = "image/png"  # the official call labels every image as PNG (spec 3.2)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.imgedit", DESCRIPTION)
-    p.add_argument("--data", help="basic_edit.json (default: the official file)")
-    p.add_argument("--prompts", help="judge prompts.json (default: the official file)")
+    p.add_argument("--suite", choices=tuple(SUITES), default="basic", help="basic or uge")
+    p.add_argument(
+        "--data", help="basic_edit.json or UGE_edit.json (default: the suite's official file)"
+    )
+    p.add_argument(
+        "--prompts",
+        help="judge prompts: basic, a prompts.json (edit_type -> template; default: the official "
+        "file); uge, a JSON object whose 'prompt' is the template (default: our uge_prompt.json)",
+    )
     p.add_argument("--images", help="root of the original images (Benchmark.tar extracted)")
     p.add_argument(
         "--resolution",
@@ -100,13 +150,23 @@ def _request(template: str, item: EditItem, original: bytes, edited: bytes) -> C
     return ChatRequest([{"role": "user", "content": content}], max_tokens=1024)
 
 
-def judge(args: argparse.Namespace, items: list[EditItem], run_dir: RunDir, path: Path) -> dict:
+def _prompts(args: argparse.Namespace, suite: Suite) -> tuple[dict, dict]:
+    """The suite's judge templates and their identity for run.json (path, sha256, wording)."""
+    path = Path(args.prompts) if args.prompts else benchmarks_root() / suite.prompts
+    wording = "given with --prompts" if args.prompts else suite.wording
+    prompts = suite.load_prompts(path)  # a missing or bad file is a one-line error
+    return prompts, {"path": str(path), "sha256": file_sha256(path), "wording": wording}
+
+
+def judge(
+    args: argparse.Namespace, suite: Suite, items: list[EditItem], run_dir: RunDir, path: Path
+) -> dict:
     """Ask the judge for every item not yet in ``path``; missing images are recorded failures.
 
-    Returns the judge's identity for run.json."""
+    Returns the judge's and the prompts' identity for run.json."""
     if not args.judge:
         raise BadInput("command line", None, "judging edited images needs --judge")
-    prompts = load_prompts(args.prompts or benchmarks_root() / BASIC / "prompts.json")
+    prompts, prompts_identity = _prompts(args, suite)
     done = {j.key for j in read_judgements(path)} if path.exists() else set()
     todo, failures = [], []
     for item in items:
@@ -125,15 +185,16 @@ def judge(args: argparse.Namespace, items: list[EditItem], run_dir: RunDir, path
         append_judgements(path, [Judgement(k, r.text, error=r.error) for k, r in replies])
 
     ask_all(backend, todo, write, progress=not args.no_progress)
-    return backend.describe()
+    return {**backend.describe(), "prompts": prompts_identity}
 
 
 @main_guard
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    run_dir = RunDir.create(args.out, run_name(args), BENCHMARK)
-    data = Path(args.data) if args.data else benchmarks_root() / BASIC / "basic_edit.json"
-    items = load_items(data)
+    suite = SUITES[args.suite]
+    run_dir = RunDir.create(args.out, run_name(args), suite.benchmark)
+    data = Path(args.data) if args.data else benchmarks_root() / suite.data
+    items = load_items(data, with_type=suite.typed)
     if args.stage in ("generate", "all") and not args.records:
         generate(args, items, run_dir)
     if args.stage == "generate" or not is_main_rank():
@@ -141,18 +202,23 @@ def main(argv: list[str] | None = None) -> int:
     records = Path(args.records) if args.records else run_dir.path("judgements.jsonl")
     judge_info = {"records": args.records} if args.records else {}
     if not args.records:
-        judge_info = judge(args, items, run_dir, records)
+        judge_info = judge(args, suite, items, run_dir, records)
     rows, scores = score_judgements(items, read_judgements(records))
     write_results(
         run_dir,
         rows,
         scores,
-        benchmark=BENCHMARK,
+        benchmark=suite.benchmark,
         checkpoint=args.ckpt,
         data=data_identity(data),
         judge=judge_info,
         seeds=[args.seed],
-        settings={"images": args.images, "resolution": args.resolution, "steps": args.steps},
+        settings={
+            "suite": args.suite,
+            "images": args.images,
+            "resolution": args.resolution,
+            "steps": args.steps,
+        },
     )
     print_scores(scores, digits=2)
     return 0

@@ -9,6 +9,9 @@ from evaluation.errors import BadInput
 from evaluation.jsonl import read_json
 
 PLACEHOLDER = "<edit_prompt>"  # replaced by the item's instruction in the judge prompt (spec 3.2)
+# The official UGE prompt is not available (spec 3.5): this file holds our wording of it.
+UGE_PROMPT = Path(__file__).with_name("uge_prompt.json")
+UGE_PROMPT_KEY = "prompt"  # the template's key in a UGE prompt file; other keys are notes
 # Reported columns in the paper's order; compose is reported as Hybrid (spec 3.3).
 TYPE_COLUMNS: dict[str, str] = {
     "add": "Add",
@@ -50,14 +53,27 @@ def load_items(path: str | Path, with_type: bool = True) -> list[EditItem]:
     return items
 
 
+def _check_template(path: Path, name: str, template: object) -> None:
+    if not isinstance(template, str) or PLACEHOLDER not in template:
+        raise BadInput(path, name, f"template lacks {PLACEHOLDER}")
+
+
 def load_prompts(path: str | Path) -> dict[str, str]:
     """edit_type -> judge prompt template; each must contain the placeholder."""
     path = Path(path)
     prompts = _load_json_dict(path)
     for edit_type, template in prompts.items():
-        if PLACEHOLDER not in template:
-            raise BadInput(path, edit_type, f"template lacks {PLACEHOLDER}")
+        _check_template(path, edit_type, template)
     return prompts
+
+
+def load_uge_prompt(path: str | Path) -> dict[None, str]:
+    """The UGE judge template (``"prompt"`` of a JSON object), keyed by the UGE items'
+    edit_type (None) so both suites look templates up the same way."""
+    path = Path(path)
+    template = _load_json_dict(path).get(UGE_PROMPT_KEY)
+    _check_template(path, UGE_PROMPT_KEY, template)
+    return {None: template}
 
 
 def judge_text(template: str, instruction: str) -> str:

@@ -3,33 +3,27 @@ result layout, resumed per item (deterministic seeds), then judged and scored en
 
 from __future__ import annotations
 
-import base64
 import json
 
 from fake_openai_server import FakeOpenAI
+from imgedit_layout import assert_official_request, official_subset, request_content
 from PIL import Image
 
 from evaluation.imgedit.__main__ import main
 
 KEYS = ("1082", "97")  # an `adjust` and an `add` item of the official basic_edit.json
 REPLY = "Brief reasoning: ok.\nPrompt Compliance: 4\nVisual Naturalness: 3\nPhysical: 2"
+SIZES = {"1082": (24, 20), "97": (12, 12)}
 
 
-def official_subset(tmp_path, benchmarks):
-    items = json.loads((benchmarks / "imgedit" / "Basic" / "basic_edit.json").read_text())
-    subset = {k: items[k] for k in KEYS}
-    (tmp_path / "basic_edit.json").write_text(json.dumps(subset))
-    sizes = {"1082": (24, 20), "97": (12, 12)}
-    for key, item in subset.items():
-        path = tmp_path / "Benchmark" / item["id"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", sizes[key], (40 * len(key), 90, 160)).save(path)
-    return subset
+def basic_subset(tmp_path, benchmarks):
+    official = benchmarks / "imgedit" / "Basic" / "basic_edit.json"
+    return official_subset(tmp_path, official, KEYS, SIZES)
 
 
 def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
-    subset = official_subset(tmp_path, benchmarks)
-    argv = [str(tiny_ckpt), "--data", str(tmp_path / "basic_edit.json"), "--images",
+    subset = basic_subset(tmp_path, benchmarks)
+    argv = [str(tiny_ckpt), "--data", str(tmp_path / "items.json"), "--images",
             str(tmp_path / "Benchmark"), "--out", str(tmp_path / "res"), "--run", "r",
             "--steps", "1", "--resolution", "16", "--no-progress"]  # fmt: skip
     assert main([*argv, "--stage", "generate"]) == 0
@@ -48,12 +42,11 @@ def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
     assert (outputs / "1082.png").stat().st_mtime_ns == kept_mtime  # not redone
     assert (outputs / "97.png").read_bytes() == first["97"]  # same per-item seed, same edit
     assert len(requests) == 2
-    for request in requests:
-        text, original, edited = request["messages"][0]["content"]
-        [key] = [k for k in KEYS if subset[k]["prompt"] in text["text"]]
+    for key in KEYS:
         source = (tmp_path / "Benchmark" / subset[key]["id"]).read_bytes()
-        assert original["image_url"]["url"].endswith(base64.b64encode(source).decode())
-        assert edited["image_url"]["url"].endswith(base64.b64encode(first[key]).decode())
+        assert_official_request(
+            request_content(requests, subset[key]["prompt"]), source, first[key]
+        )
     scores = json.loads((tmp_path / "res" / "r" / "imgedit" / "scores.json").read_text())
     assert scores["categories"] == {"Add": 3.0, "Adjust": 3.0} and scores["overall"] == 3.0
     run = json.loads((tmp_path / "res" / "r" / "imgedit" / "run.json").read_text())
@@ -61,10 +54,10 @@ def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
 
 
 def test_missing_source_image_is_a_one_line_error(tiny_ckpt, tmp_path, benchmarks, capsys):
-    subset = official_subset(tmp_path, benchmarks)
-    (tmp_path / "basic_edit.json").write_text(json.dumps({"97": subset["97"]}))
+    subset = basic_subset(tmp_path, benchmarks)
+    (tmp_path / "items.json").write_text(json.dumps({"97": subset["97"]}))
     (tmp_path / "Benchmark" / "for_add" / "000236569.jpg").unlink()
-    argv = [str(tiny_ckpt), "--stage", "generate", "--data", str(tmp_path / "basic_edit.json"),
+    argv = [str(tiny_ckpt), "--stage", "generate", "--data", str(tmp_path / "items.json"),
             "--images", str(tmp_path / "Benchmark"), "--out", str(tmp_path / "res"),
             "--steps", "1", "--resolution", "16", "--no-progress"]  # fmt: skip
     assert main(argv) == 2
