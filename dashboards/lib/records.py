@@ -11,7 +11,7 @@ import polars as pl
 
 ITEM_KEYS = ("key", "item_id", "id", "image", "index")
 # Full marks per item on each benchmark's own scale (ImgEdit judges score 1-5); others are 0-1.
-FULL_MARKS = {"imgedit": 5.0}
+FULL_MARKS = {"imgedit": 5.0, "imgedit_uge": 5.0}
 DEFAULT_FULL_MARKS = 1.0
 KEY = "item"
 

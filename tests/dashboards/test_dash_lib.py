@@ -78,9 +78,10 @@ def test_best_value_per_benchmark_is_highlighted():
 
 def test_correct_is_full_marks_on_the_benchmark_scale():
     frame = pl.DataFrame({"key": ["x", "y", "z"], "score": [5.0, 4.0, None]})
-    out = records.with_outcome(frame, "imgedit")
-    assert out.get_column("correct").to_list() == [True, False, False]
-    assert out.get_column("item").to_list() == ["x", "y", "z"]
+    for benchmark in ("imgedit", "imgedit_uge"):
+        out = records.with_outcome(frame, benchmark)
+        assert out.get_column("correct").to_list() == [True, False, False]
+        assert out.get_column("item").to_list() == ["x", "y", "z"]
     out = records.with_outcome(frame.with_columns(pl.col("score") / 5), "realunify")
     assert out.get_column("correct").to_list() == [True, False, False]
 
