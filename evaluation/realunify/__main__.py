@@ -1,5 +1,6 @@
 """``python -m evaluation.realunify``: RealUnify UEG (direct or stepwise: generate, judge yes/no
-questions, score) and GEU (score recorded multiple-choice responses)."""
+questions, score) and GEU (direct or stepwise: ask the model, score its multiple-choice replies;
+``geu_run``)."""
 
 from __future__ import annotations
 
@@ -19,31 +20,41 @@ from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.judgements import Judgement, append_judgements, read_judgements
 from evaluation.judging import JudgeOptions, ask_all, open_image_bytes, open_judge
 from evaluation.realunify.data import UEGItem, is_stepwise, judge_question, load_items
-from evaluation.realunify.geu import load_geu, score_geu
+from evaluation.realunify.geu_run import run_geu
 from evaluation.realunify.scorer import NO_IMAGE, PROFILES, score_judgements
 from evaluation.store import RunDir, data_identity, write_results
 from models.external.chat import ChatRequest
 
-# Results folder per suite and variant: each has its own published rows (reference_scores).
-BENCHMARKS = {"direct": "realunify", "step": "realunify_step", "geu": "realunify_geu"}
+# Results folder per UEG variant: each has its own published rows (reference_scores). GEU's
+# folders (realunify_geu, realunify_geu_step) are named in geu_run.
+BENCHMARKS = {"direct": "realunify", "step": "realunify_step"}
 DESCRIPTION = """\
 RealUnify. UEG (understanding enhances generation, --suite ueg, default): 600 prompts in 6 task
 types; a judge answers yes/no questions about each generated image; an item counts only if all
-answers match. GEU (generation enhances understanding, --suite geu): multiple-choice replies
-scored as the official eval_understanding.py (score stage only: pass the GEU file whose items
-carry your model's 'response'). Accuracies are in %, as the paper reports them.
+answers match. GEU (generation enhances understanding, --suite geu): 400 multiple-choice items
+in 4 task types; the model answers each 'evaluation_prompt' looking at its 'input_image'
+(GEU_step.json: it first edits the image by 'edit_prompt', then answers looking at its edit);
+replies are scored as the official eval_understanding.py. Accuracies are in %, as the paper
+reports them.
 
 The data (UEG_direct.json, UEG_step.json, GEU_*.json) are academic-only and not shipped: pass
 your copy with --data. UEG_step.json (items with 'new_prompt') runs the stepwise (CoT) variant:
 the model first answers new_prompt (kept in responses/<key>.txt), then draws from its answer.
 Images go to RESULTS/RUN/realunify[_step]/outputs/<key>.png (sharded over ranks under torchrun,
 resumable); judge replies to judgements.jsonl (resumable, cached). With --records FILE, 'score'
-uses recorded replies only.
+uses recorded replies only. GEU replies go to RESULTS/RUN/realunify_geu[_step]/responses.jsonl
+(one {"key", "response"} line per item, resumable; stepwise edits in outputs/<key>.png); input
+images are read from --images ROOT (default: the folder of --data, the HF dataset's layout);
+'score' uses --records FILE (such a responses.jsonl), else the responses the data file carries
+(the official evaluator's input), else this run's.
 
 examples:
   python -m evaluation.realunify ckpt/ --data UEG_direct.json --judge openai:http://127.0.0.1:8000/v1:gemini-2.5-pro
   python -m evaluation.realunify ckpt/ --data UEG_step.json --judge openai:http://127.0.0.1:8000/v1:gemini-2.5-pro
   python -m evaluation.realunify --stage score --data UEG_direct.json --records judgements.jsonl
+  python -m evaluation.realunify ckpt/ --suite geu --data RealUnify/GEU_direct.json
+  python -m evaluation.realunify ckpt/ --suite geu --data RealUnify/GEU_step.json --resolution 1024
+  python -m evaluation.realunify --suite geu --stage score --data GEU_direct.json --records r.jsonl
   python -m evaluation.realunify --suite geu --data GEU_direct_with_responses.json
 """
 EMPTY_REPLY_ATTEMPTS = 15  # the official evaluator re-asks while the reply is empty (spec 4.3)
@@ -60,10 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-new-tokens",
         type=int,
         default=512,
-        help="length limit of the model's answer to new_prompt (stepwise variant)",
+        help="length limit of the model's text answers (UEG_step: to new_prompt; GEU: to the "
+        "question)",
     )
-    p.add_argument("--resolution", type=int, help="image side in pixels (default: the model's)")
-    p.add_argument("--records", help="score this recorded judgements.jsonl alone")
+    p.add_argument(
+        "--resolution",
+        type=int,
+        help="UEG: image side in pixels (default: the model's); GEU_step: scale input images "
+        "down to at most R x R pixels before editing (default: edit at the source size)",
+    )
+    p.add_argument(
+        "--images", help="GEU: root of the input_image paths (default: the folder of --data)"
+    )
+    p.add_argument("--records", help="score this alone: UEG judgements.jsonl, GEU responses.jsonl")
     p.add_argument(
         "--profile",
         choices=PROFILES,
@@ -155,27 +175,6 @@ def judge(args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir, path:
     return backend.describe()
 
 
-def score_geu_file(args: argparse.Namespace) -> int:
-    """GEU: score recorded multiple-choice responses (no model, no judge)."""
-    if args.stage == "generate":
-        raise BadInput(args.data, None, "GEU has no generate stage here: pass responses to score")
-    run_dir = RunDir.create(args.out, run_name(args), BENCHMARKS["geu"])
-    rows, scores = score_geu(load_geu(args.data), args.profile)
-    write_results(
-        run_dir,
-        rows,
-        scores,
-        benchmark=BENCHMARKS["geu"],
-        checkpoint=args.ckpt,
-        data=data_identity(args.data),
-        judge={"rule": "official GEU letter extraction"},
-        seeds=None,
-        settings={"profile": args.profile},
-    )
-    print_scores(scores, digits=2)
-    return 0
-
-
 def score_ueg(
     args: argparse.Namespace, items: list[UEGItem], run_dir: RunDir, variant: str
 ) -> None:
@@ -214,7 +213,7 @@ def score_ueg(
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.suite == "geu":
-        return score_geu_file(args)
+        return run_geu(args)
     items = load_items(args.data)
     variant = "step" if is_stepwise(items) else "direct"
     run_dir = RunDir.create(args.out, run_name(args), BENCHMARKS[variant])

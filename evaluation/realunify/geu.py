@@ -1,8 +1,24 @@
-"""RealUnify GEU (generation enhances understanding): multiple-choice answers scored as the
-official ``eval_understanding.py`` does (gen_edit_benchmarks.md 4.5).
+"""RealUnify GEU (generation enhances understanding): the items of ``GEU_direct.json`` /
+``GEU_step.json`` and their multiple-choice scoring as the official ``eval_understanding.py``
+does it (gen_edit_benchmarks.md 4.5).
 
-Input: the GEU JSON (a list, or JSON Lines) whose items carry the model's reply in ``response``
-(a string, or a list whose first element is used), the letter ``answer`` and ``task_type``.
+Item fields (a JSON list, or JSON Lines). The spec names ``task_type``, ``answer`` and
+``response``; the rest are from the official README (FrankYang-17/RealUnify: "the prompts for
+visual understanding are stored in the ``evaluation_prompt`` field", stepwise "the prompts for
+image manipulation (editing) are stored in the ``edit_prompt`` field ... use ``edit_image`` as
+the input image for visual understanding") and from public loaders of the HF files
+(``input_image``: a path such as ``./image/<task>/<subtask>/images/img_1.jpg`` relative to the
+dataset root; ``index``; ``question`` and ``option``, which ``evaluation_prompt`` already holds):
+
+- ``task_type`` (always), ``answer`` (the letter, always);
+- ``evaluation_prompt``: the text the model is asked, verbatim (needed to generate);
+- ``input_image``: one path, or a list of paths (needed to generate);
+- ``edit_prompt``: present on every item of ``GEU_step.json`` and on none of ``GEU_direct.json``;
+- ``response``: the model's reply (a string, or a list whose first element is used), carried by
+  a file that the official evaluator would score; then nothing is generated;
+- ``index``: the item's key (else its position). Where indices repeat in a file, the key is
+  ``<task_type>_<index>``, so responses and edited images never collide.
+
 Extraction: strip; remove every occurrence of each answer prefix, in the listed order (plain
 substring removal, so "Answer is" can never match after "Answer"); then the first capital A,
 B, C or D anywhere in the remainder, or no answer. (The official rule that a remainder of more
@@ -35,14 +51,34 @@ PREFIXES = (
     "Answer is",
 )
 LETTER = re.compile(r"[ABCD]")
+NO_RESPONSE = "no_response"  # status of an item without a recorded response
 
 
 @dataclass(frozen=True)
 class GEUItem:
+    """An item as the scorer sees it: its reply (None: none was recorded) and the answer."""
+
     key: str
     task_type: str
     answer: str
     response: str | None
+
+
+@dataclass(frozen=True)
+class GEUQuestion:
+    """A GEU item as the data file gives it (see the module docstring for the fields)."""
+
+    key: str
+    task_type: str
+    answer: str
+    prompt: str | None  # evaluation_prompt
+    images: tuple[str, ...]  # input_image path(s), relative to the images root
+    edit_prompt: str | None = None  # GEU_step only
+    carries_response: bool = False
+    response: str | None = None
+
+    def scored(self, response: str | None) -> GEUItem:
+        return GEUItem(self.key, self.task_type, self.answer, response)
 
 
 def extract_choice(response: str | None) -> str:
@@ -62,19 +98,92 @@ def _response(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def load_geu(path: str | Path) -> list[GEUItem]:
-    """GEU items with responses, in file order; a key is the ``index`` field or the position."""
+def _images(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def item_keys(records: list[dict], path: Path) -> list[str]:
+    """One unique key per record: ``index`` (else the position), or ``<task_type>_<index>``
+    where indices repeat in the file."""
+    keys = [str(r.get("index", i)) for i, r in enumerate(records)]
+    if len(set(keys)) < len(keys):
+        keys = [f"{r.get('task_type')}_{k}" for r, k in zip(records, keys, strict=True)]
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise BadInput(path, key, "duplicate key: index and task_type repeat together")
+        seen.add(key)
+    return keys
+
+
+def _question(record: dict, key: str, path: Path) -> GEUQuestion:
+    for name in ("task_type", "answer"):
+        if name not in record:
+            raise BadInput(path, key, f"missing field {name!r}")
+    images = _images(record.get("input_image"))
+    if not all(isinstance(p, str) for p in images):
+        raise BadInput(path, key, "input_image must be a path or a list of paths")
+    return GEUQuestion(
+        key,
+        record["task_type"],
+        record["answer"],
+        record.get("evaluation_prompt"),
+        images,
+        record.get("edit_prompt"),
+        "response" in record,
+        _response(record.get("response")),
+    )
+
+
+def load_questions(path: str | Path) -> list[GEUQuestion]:
+    """GEU items in file order. A file is direct or stepwise (``edit_prompt``) throughout."""
     path = Path(path)
-    items = []
-    for i, record in enumerate(read_records(path)):
-        key = str(record.get("index", i))
-        try:
-            items.append(
-                GEUItem(key, record["task_type"], record["answer"], _response(record["response"]))
-            )
-        except KeyError as e:
-            raise BadInput(path, key, f"missing field {e} (GEU items need a response)") from None
+    records = read_records(path)
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise BadInput(path, i, "expected a JSON object")
+    items = [_question(r, k, path) for r, k in zip(records, item_keys(records, path), strict=True)]
+    kinds = {item.edit_prompt is not None for item in items}
+    if len(kinds) > 1:
+        raise BadInput(path, None, "some items have edit_prompt and some not (direct or step?)")
     return items
+
+
+def is_stepwise(items: list[GEUQuestion]) -> bool:
+    """Whether the items are the stepwise variant (``GEU_step.json``: edit, then answer)."""
+    return bool(items) and items[0].edit_prompt is not None
+
+
+def carried_responses(items: list[GEUQuestion], path: Path) -> dict[str, str | None] | None:
+    """The responses the data file itself carries (the official evaluator's input), or None
+    when it carries none; a file where only some items carry one is refused."""
+    carrying = [item.carries_response for item in items]
+    if not any(carrying):
+        return None
+    if not all(carrying):
+        key = items[carrying.index(False)].key
+        raise BadInput(path, key, "missing field 'response' (other items carry one)")
+    return {item.key: item.response for item in items}
+
+
+def load_geu(path: str | Path) -> list[GEUItem]:
+    """GEU items with the responses the file carries, in file order."""
+    path = Path(path)
+    items = load_questions(path)
+    for item in items:
+        if not item.carries_response:
+            raise BadInput(path, item.key, "missing field 'response' (GEU items need a response)")
+    return [item.scored(item.response) for item in items]
+
+
+def _status(item: GEUItem, choice: str, hit: int) -> str:
+    if hit:
+        return "correct"
+    if item.response is None:
+        return NO_RESPONSE
+    return "wrong" if choice else "no_answer"
 
 
 def score_geu(
@@ -87,10 +196,9 @@ def score_geu(
         hit = int(choice == item.answer)
         correct[item.task_type] += hit
         present[item.task_type] += 1
-        status = "correct" if hit else ("no_answer" if not choice else "wrong")
         rows.append({"key": item.key, "category": item.task_type, "response": item.response,
-                     "answer": item.answer, "extracted": choice, "status": status,
-                     "score": hit})  # fmt: skip
+                     "answer": item.answer, "extracted": choice,
+                     "status": _status(item, choice, hit), "score": hit})  # fmt: skip
     seen = tuple(dict.fromkeys(item.task_type for item in items))
     overall, categories = accuracies(correct, present, seen, profile)
     scores = {"overall": overall, "categories": categories, "counts": status_counts(rows),

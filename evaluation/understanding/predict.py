@@ -97,9 +97,10 @@ def messages_for(row: dict[str, str], images: list[str], kind: str) -> list[dict
     return [{"role": "user", "content": parts}]
 
 
-def part_path(folder: Path) -> Path:
+def part_path(folder: Path, stem: str = PREDICTIONS, suffix: str = ".tsv") -> Path:
+    """This rank's file: ``<stem><suffix>`` alone, ``<stem>.rank<r><suffix>`` under torchrun."""
     rank, world = rank_world()
-    return folder / (f"{PREDICTIONS}.tsv" if world == 1 else f"{PREDICTIONS}.rank{rank}.tsv")
+    return folder / (f"{stem}{suffix}" if world == 1 else f"{stem}.rank{rank}{suffix}")
 
 
 def read_predictions(folder: Path) -> list[dict[str, str]]:
