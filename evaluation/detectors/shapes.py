@@ -6,6 +6,10 @@ Its shape is the world shape whose template, drawn into the component's box by t
 own renderer, overlaps the component best; the score is that IoU times the agreement of the box's
 aspect with the shape's. On ground-truth renders every object scores exactly 1.0 with its true
 box, so GenEval-style scores of the shapes world are exact measurements.
+
+A component narrower than half the world's smallest object for the image's size is not an
+object: a generator's patch-sized speckles would otherwise count as small squares and pass
+GenEval's "at least one <class>" clauses by chance.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from corpus.shapes.render import draw_object
-from corpus.shapes.scene import BACKGROUND, COLORS, SHAPES, ShapeObject, shape_height
+from corpus.shapes.scene import (
+    BACKGROUND,
+    COLORS,
+    SHAPES,
+    ShapeObject,
+    object_size_range,
+    shape_height,
+)
 from evaluation.geneval.detections import Detection
 
 COLOR_TOLERANCE = 60.0  # max RGB distance to a palette colour; farther pixels are unassigned
 MIN_SIDE = 4  # components with a box side below this are noise, not objects
+MIN_OBJECT_SHARE = 0.5  # ... and so are those below this share of the smallest world object
 MIN_SCORE = 0.6  # candidates below this (text glyphs, fragments) are not reported
 MAX_HOLE_SHARE = 0.05  # filled shapes have no holes; glyphs like "O" or "A" do
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
@@ -32,7 +44,13 @@ EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 class ShapesDetectorConfig:
     color_tolerance: float = COLOR_TOLERANCE
     min_side: int = MIN_SIDE
+    min_object_share: float = MIN_OBJECT_SHARE
     min_score: float = MIN_SCORE
+
+    def smallest_side(self, width: int, height: int) -> int:
+        """Box sides below this are not objects in an image of this size."""
+        smallest_object, _ = object_size_range(width, height)
+        return max(self.min_side, int(smallest_object * self.min_object_share))
 
 
 @lru_cache(maxsize=4096)
@@ -77,13 +95,14 @@ def detect_shapes(
     """All shape objects of ``image`` with their colour, exclusive-corner box and score."""
     rgb = np.asarray(image.convert("RGB"))
     labels = palette_labels(rgb, config.color_tolerance)
+    min_side = config.smallest_side(*image.size)
     out = []
     for ci, color in enumerate(COLORS):
         components, n = ndimage.label(labels == ci, structure=EIGHT_CONNECTED)
         for k, sl in enumerate(ndimage.find_objects(components), start=1):
             mask = components[sl] == k
             h, w = mask.shape
-            if min(h, w) < config.min_side:
+            if min(h, w) < min_side:
                 continue
             holes = ndimage.binary_fill_holes(mask).sum() - mask.sum()
             if holes > MAX_HOLE_SHARE * mask.sum():
