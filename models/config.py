@@ -102,7 +102,7 @@ class DiTConfig:
     """Single-stream Lumina/OmniGen2 DiT."""
 
     in_channels: int = 3
-    patch_size: int = 4
+    patch_size: int = 8
     hidden: int = 64
     layers: int = 2
     refiner_layers: int = 1
@@ -148,6 +148,7 @@ class FlowConfig:
     shift: str = (
         "v1"  # "v1": FLUX mu on 1-t, mu linear in tokens; "v2": m = sqrt(tokens)/20; "none"
     )
+    prediction: str = "velocity"  # what the DiT outputs: "velocity" (reference) or "data" (x1)
 
 
 @dataclass

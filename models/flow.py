@@ -10,6 +10,12 @@ x0 ~ N(0, I); the network predicts the velocity ``v = x1 - x0``. Training times 
 
 At inference the Euler grid is ``linspace(0, 1, N + 1)`` shifted with m = sqrt(H_lat * W_lat) / 40
 (m = 3.2 for 128 x 128 latents, i.e. a 1024 px image with an 8x VAE).
+
+The network predicts the velocity (the reference) or, with ``prediction = "data"``, the clean
+image x1, turned into the velocity it implies (JiT, "Back to Basics: Let Denoising Generative
+Models Denoise"). The loss is on the velocity either way. Data prediction matters when a patch has
+about as many values as the DiT is wide (the tiny preset's pixel patches): copying the
+full-dimensional noise through that width fails, and the samples fill with patch-sized speckles.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import torch
 
 MU_TOKENS = (256, 4096)  # token counts where mu is pinned
 MU_VALUES = (0.5, 1.15)  # mu at those token counts
+DATA_PREDICTION_MIN_GAP = 0.05  # 1 - t is clipped here (JiT), so v stays finite near t = 1
+PREDICTIONS = ("velocity", "data")
 V2_SHIFT_DIVISOR = 20.0  # m = sqrt(tokens) / 20 for the v2 training shift
 INFERENCE_SHIFT_DIVISOR = 40.0  # m = sqrt(H_lat * W_lat) / 40 at sampling time
 
@@ -33,6 +41,11 @@ def interpolate(x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor) -> torch.Te
 def velocity_target(x0: torch.Tensor, x1: torch.Tensor) -> torch.Tensor:
     """d x_t / dt = x1 - x0 (data minus noise)."""
     return x1 - x0
+
+
+def velocity_from_data(x1_hat: torch.Tensor, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """v = (x1_hat - x_t) / (1 - t) for one sample at scalar time ``t``."""
+    return (x1_hat - x_t) / (1 - t).clamp(min=DATA_PREDICTION_MIN_GAP)
 
 
 def shift_time(t: torch.Tensor, m: float | torch.Tensor) -> torch.Tensor:

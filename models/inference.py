@@ -66,7 +66,7 @@ def dit_denoiser(
 
     def denoise(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         t_B = t.to(x).expand(x.shape[0])
-        return torch.stack(model.dit(list(x), t_B, conds, refs))
+        return torch.stack(model.velocity(list(x), t_B, conds, refs))
 
     return denoise
 

@@ -34,7 +34,14 @@ from models.backbone import Backbone
 from models.batch import Mammoth2Batch, Mammoth2Sample, collate
 from models.config import IGNORE_INDEX, Mammoth2Config
 from models.dit import DiT
-from models.flow import flow_matching_loss, interpolate, sample_train_times, velocity_target
+from models.flow import (
+    PREDICTIONS,
+    flow_matching_loss,
+    interpolate,
+    sample_train_times,
+    velocity_from_data,
+    velocity_target,
+)
 from models.noise import codebook_neighbours
 from models.text import ByteTokenizer, HFTokenizer, TokenLayout, build_text_tokenizer
 from models.tokenizer import MammothTok
@@ -246,10 +253,26 @@ class Mammoth2(nn.Module):
         t = t.to(self.device)
         x0 = [torch.randn(x.shape, generator=generator).to(x) for x in x1]
         x_t = [interpolate(a, b, ti) for a, b, ti in zip(x0, x1, t, strict=True)]
-        velocity = self.dit(x_t, t, conds, refs)
+        velocity = self.velocity(x_t, t, conds, refs)
         target = [velocity_target(a, b) for a, b in zip(x0, x1, strict=True)]
         fm_sum, count = flow_matching_loss(velocity, target)
         return fm_sum, count, velocity, t
+
+    def velocity(
+        self,
+        x_t: list[torch.Tensor],
+        t_B: torch.Tensor,
+        conds: list[torch.Tensor],
+        refs: list[list[torch.Tensor]] | None = None,
+    ) -> list[torch.Tensor]:
+        """The DiT's velocity at ``x_t``; a data-predicting DiT's x1 is turned into it."""
+        out = self.dit(x_t, t_B, conds, refs)
+        prediction = self.config.flow.prediction
+        if prediction == "velocity":
+            return out
+        if prediction == "data":
+            return [velocity_from_data(o, x, t) for o, x, t in zip(out, x_t, t_B, strict=True)]
+        raise ValueError(f"unknown flow.prediction {prediction!r}; expected one of {PREDICTIONS}")
 
     @torch.no_grad()
     def encode_image(

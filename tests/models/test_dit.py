@@ -6,7 +6,7 @@ from models.rope import apply_rope, rope_angles, sequence_positions
 from models.streams import make_stream
 from tests.models.conftest import randomize_zero_init
 
-CFG = DiTConfig()
+CFG = DiTConfig(patch_size=4)  # small grids of mixed sizes
 
 
 def _inputs():

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from models.flow import (
+    DATA_PREDICTION_MIN_GAP,
     inference_times,
     interpolate,
     mu_for_tokens,
@@ -11,6 +12,7 @@ from models.flow import (
     shift_time,
     shift_v1,
     shift_v2,
+    velocity_from_data,
     velocity_target,
 )
 from models.sampling import (
@@ -112,3 +114,15 @@ def test_edit_cfg_three_pass_formula():
     assert float(guided(torch.zeros(1), torch.tensor(0.3))) == 8.0
     outside = EditCFG(_const(3.0), _const(2.0), _const(1.0), 5.0, 2.0, t_range=(0.0, 0.2))
     assert float(outside(torch.zeros(1), torch.tensor(0.3))) == 3.0
+
+
+def test_data_prediction_velocity_lands_on_the_predicted_image():
+    x0, x1 = torch.randn(3, 8, 8), torch.randn(3, 8, 8)
+    for t in (0.0, 0.3, 0.9):
+        x_t = interpolate(x0, x1, torch.tensor(t))
+        v = velocity_from_data(x1, x_t, torch.tensor(t))
+        torch.testing.assert_close(v, velocity_target(x0, x1))  # the exact x1 gives the true v
+        torch.testing.assert_close(x_t + (1 - t) * v, x1)  # one Euler step to t = 1 reaches it
+    x_t = interpolate(x0, x1, torch.tensor(1.0))  # 1 - t is clipped, so v stays finite
+    v = velocity_from_data(x1 + 1, x_t, torch.tensor(1.0))
+    torch.testing.assert_close(v, torch.full_like(v, 1 / DATA_PREDICTION_MIN_GAP))

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -146,3 +147,18 @@ def test_chat_answers_what_training_taught_it_about_each_image():
         "red": "red",
         "blue": "blue",
     }
+
+
+def test_flow_prediction_decides_what_the_dit_output_means():
+    """A fresh DiT outputs zeros: as a velocity that is v = 0; as data, x1 = 0 so v = -x_t/(1-t)."""
+    x_t, t = [torch.randn(3, 64, 64)], torch.tensor([0.25])
+    cfg = get_config("tiny")
+    assert cfg.flow.prediction == "data"
+    model = Mammoth2(cfg)
+    cond = [torch.randn(4, cfg.dit.hidden)]
+    torch.testing.assert_close(model.velocity(x_t, t, cond)[0], -x_t[0] / 0.75)
+    model.config.flow.prediction = "velocity"
+    assert torch.count_nonzero(model.velocity(x_t, t, cond)[0]) == 0
+    model.config.flow.prediction = "noise"
+    with pytest.raises(ValueError, match="flow.prediction 'noise'"):
+        model.velocity(x_t, t, cond)

@@ -45,7 +45,9 @@ def test_meta_init_then_to_empty_and_init_weights_gives_a_working_model():
     sample = model.t2i_sample("a blue square", torch.rand(3, 64, 64) * 2 - 1)
     out = model(model.collate([sample]))
     assert torch.isfinite(out.loss())
-    assert all(torch.count_nonzero(v) == 0 for v in out.velocity)  # zero-init DiT output
+    cond = [torch.randn(4, model.config.dit.hidden)]
+    dit_out = model.dit([torch.randn(3, 64, 64)], torch.tensor([0.5]), cond)[0]
+    assert torch.count_nonzero(dit_out) == 0  # zero-init DiT output
 
 
 def test_tiny_training_step_on_64px_images_is_well_under_a_second():

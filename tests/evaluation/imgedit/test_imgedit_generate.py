@@ -29,9 +29,10 @@ def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
     assert main([*argv, "--stage", "generate"]) == 0
     outputs = tmp_path / "res" / "r" / "imgedit" / "outputs"
     assert sorted(p.name for p in outputs.iterdir()) == ["1082.png", "97.png"]
-    # 24x20 scaled to <= 16x16 pixels (17x14), floored to the DiT's 4-pixel unit; 12x12 kept.
-    assert Image.open(outputs / "1082.png").size == (16, 12)
-    assert Image.open(outputs / "97.png").size == (12, 12)
+    # 24x20 scaled to <= 16x16 pixels (17x14), floored to the DiT's 8-pixel unit; 12x12 fits
+    # the pixel budget and is only floored.
+    assert Image.open(outputs / "1082.png").size == (16, 8)
+    assert Image.open(outputs / "97.png").size == (8, 8)
     first = {k: (outputs / f"{k}.png").read_bytes() for k in KEYS}
     kept_mtime = (outputs / "1082.png").stat().st_mtime_ns
 
