@@ -109,7 +109,9 @@ def score(
     if not args.records:
         options = DetectorOptions(args.detector_model, args.clip_model, args.device)
         detector = DETECTORS.get(args.detector)(options)
-        truth = detect_folder(run_dir.outputs, records, detector, progress=not args.no_progress)
+        identity = detector_info(args.detector, options)
+        progress = not args.no_progress
+        truth = detect_folder(run_dir.outputs, records, detector, identity, progress)
     return score_records(truth, read_detections(records), ScoreConfig(), str(records))
 
 

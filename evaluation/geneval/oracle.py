@@ -2,13 +2,16 @@
 
 Detectors are registered by name (``shapes``, ``mask2former``) and map a PIL image to
 ``Detection``s with the colour classifier's answer filled in. Recording is resumable: images
-already in the file are skipped, and each finished image is appended at once.
+already in the file are skipped, and each finished image is appended at once. The detector's
+identity (name, weights, settings) is kept next to the file, and a run with another detector
+stops instead of mixing the two detectors' answers.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,18 +51,48 @@ def _mask2former(options: DetectorOptions) -> Detector:
 
 
 def detector_info(name: str, options: DetectorOptions) -> dict[str, Any]:
-    return {"detector": name, "detector_model": options.detector_model, "clip": options.clip_model}
+    """What decides the detections: the detector, its weights and (shapes) its settings."""
+    info: dict[str, Any] = {
+        "detector": name,
+        "detector_model": options.detector_model,
+        "clip": options.clip_model,
+    }
+    if name == "shapes":
+        from evaluation.detectors.shapes import ShapesDetectorConfig
+
+        info["settings"] = asdict(ShapesDetectorConfig())
+    return info
 
 
 def _done(path: Path) -> set[str]:
     return {obj["image"] for _, obj in iter_jsonl(path)} if path.exists() else set()
 
 
+def check_identity(records: Path, identity: dict[str, Any]) -> None:
+    """Records the detector beside ``records``; stops if earlier records came from another one."""
+    sidecar = records.with_name(records.stem + ".detector.json")
+    if records.exists() and sidecar.exists():
+        recorded = json.loads(sidecar.read_text())
+        if recorded != identity:
+            raise BadInput(
+                records,
+                None,
+                f"recorded by detector {recorded}, but this run's is {identity}: delete "
+                f"{records.name} and {sidecar.name} to detect again, or score into another --run",
+            )
+    sidecar.write_text(json.dumps(identity, sort_keys=True) + "\n")
+
+
 def detect_folder(
-    folder: Path, records: Path, detector: Detector, progress: bool = True
+    folder: Path,
+    records: Path,
+    detector: Detector,
+    identity: dict[str, Any],
+    progress: bool = True,
 ) -> dict[int, PromptMeta]:
     """Append detections of every not-yet-recorded image; returns each prompt folder's metadata."""
     samples = discover(folder)
+    check_identity(records, identity)
     done = _done(records)
     todo = [(m, p) for m, p in samples if str(p.relative_to(folder)) not in done]
     for meta, path in tqdm(todo, desc="detect", disable=not progress):

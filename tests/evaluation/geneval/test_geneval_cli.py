@@ -87,6 +87,30 @@ def test_shapes_world_reference_images_score_one_and_blank_images_zero(tmp_path)
     assert json.loads((blank / "scores.json").read_text())["overall"] == 0.0
 
 
+def test_resumed_detection_refuses_records_of_another_detector(tmp_path, capsys):
+    """A detector that changed since the records were written must not be mixed with them."""
+    lines = shapes_metadata(per_tag=1)
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    run = tmp_path / "results" / "r" / "geneval"
+    metas = load_metadata(tmp_path / "m.jsonl")
+    fill_outputs(run, metas, 1, lambda m, k: render_scene(reference_scene(m)))
+    argv = ["--detector", "shapes", "--stage", "score", "--out", str(tmp_path / "results"),
+            "--run", "r", "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    sidecar = run / "detections.detector.json"
+    identity = json.loads(sidecar.read_text())
+    assert identity["detector"] == "shapes" and identity["settings"]["min_object_share"] == 0.5
+    identity["settings"].pop("min_object_share")  # as an older shapes detector recorded it
+    sidecar.write_text(json.dumps(identity))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "detections.jsonl" in err and "recorded by detector" in err and "--run" in err
+    (run / "detections.jsonl").unlink()
+    sidecar.unlink()
+    assert main(argv) == 0  # detected again with this detector
+    assert json.loads((run / "scores.json").read_text())["overall"] == 1.0
+
+
 def test_shapes_metadata_is_official_format_and_deterministic():
     lines = shapes_metadata()
     assert lines == shapes_metadata() and len(lines) == 96
