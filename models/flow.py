@@ -14,7 +14,7 @@ At inference the Euler grid is ``linspace(0, 1, N + 1)`` shifted with m = sqrt(H
 The network predicts the velocity (the reference) or, with ``prediction = "data"``, the clean
 image x1, turned into the velocity it implies (JiT, "Back to Basics: Let Denoising Generative
 Models Denoise"). The loss is on the velocity either way. Data prediction matters when a patch has
-about as many values as the DiT is wide (the tiny preset's pixel patches): copying the
+as many values as the DiT is wide, or more (the tiny preset's pixel patches): copying the
 full-dimensional noise through that width fails, and the samples fill with patch-sized speckles.
 """
 

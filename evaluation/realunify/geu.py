@@ -168,16 +168,6 @@ def carried_responses(items: list[GEUQuestion], path: Path) -> dict[str, str | N
     return {item.key: item.response for item in items}
 
 
-def load_geu(path: str | Path) -> list[GEUItem]:
-    """GEU items with the responses the file carries, in file order."""
-    path = Path(path)
-    items = load_questions(path)
-    for item in items:
-        if not item.carries_response:
-            raise BadInput(path, item.key, "missing field 'response' (GEU items need a response)")
-    return [item.scored(item.response) for item in items]
-
-
 def _status(item: GEUItem, choice: str, hit: int) -> str:
     if hit:
         return "correct"

@@ -9,7 +9,7 @@ import pytest
 from evaluation.errors import BadInput
 from evaluation.judgements import Judgement, read_judgements
 from evaluation.realunify.data import load_items
-from evaluation.realunify.geu import extract_choice, load_geu, score_geu
+from evaluation.realunify.geu import carried_responses, extract_choice, load_questions, score_geu
 from evaluation.realunify.scorer import NO_IMAGE, normalise, score_judgements
 
 
@@ -120,12 +120,14 @@ def test_geu_scoring_fixed_denominators_and_list_responses(tmp_path):
     ]
     path = tmp_path / "GEU_direct.json"
     path.write_text(json.dumps(records))
-    rows, scores = score_geu(load_geu(path))
+    questions = load_questions(path)
+    responses = carried_responses(questions, path)
+    items = [q.scored(responses[q.key]) for q in questions]
+    rows, scores = score_geu(items)
     assert [r["status"] for r in rows] == ["correct", "wrong", "no_answer", "correct"]
     assert scores["categories"] == {"mental_tracking": 1.0, "attentional_focusing": 1.0}
     assert scores["overall"] == pytest.approx(100 * 2 / 200)  # 100 x the task types seen
-    _, fixed = score_geu(load_geu(path), "fixed")
+    _, fixed = score_geu(items, "fixed")
     assert fixed["overall"] == 50.0 and fixed["categories"]["mental_tracking"] == 50.0
     path.write_text(json.dumps([{"task_type": "t", "answer": "A"}]))
-    with pytest.raises(BadInput, match="item 0: missing field 'response'"):
-        load_geu(path)
+    assert carried_responses(load_questions(path), path) is None  # to be generated, not scored
