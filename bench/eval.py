@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 from corpus.shapes import render_scene, sample_scene
-from evaluation.cli import benchmarks_root
 from evaluation.detectors.shapes import detect_shapes
 from evaluation.geneval.detections import read_detections
-from evaluation.geneval.metadata import load_metadata
+from evaluation.geneval.metadata import METADATA_FILE, load_metadata
 from evaluation.geneval.scorer import score_records
 
 SAMPLES_PER_PROMPT = 4
@@ -78,7 +77,7 @@ def generation_throughput() -> str:
 
 
 def main() -> None:
-    metadata = load_metadata(benchmarks_root() / "geneval/prompts/evaluation_metadata.jsonl")
+    metadata = load_metadata(METADATA_FILE.locate())
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "detections.jsonl"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,13 +13,6 @@ from evaluation.registry import UnknownName
 from models.external.chat import JudgeError
 
 STAGES = ("generate", "score", "all")
-# Official benchmark data next to the checkout (DESIGN.md); override with $MAMMOTH2_BENCHMARKS.
-BENCHMARKS_ENV = "MAMMOTH2_BENCHMARKS"
-
-
-def benchmarks_root() -> Path:
-    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks"
-    return Path(os.environ.get(BENCHMARKS_ENV, default)).resolve()
 
 
 def base_parser(prog: str, description: str) -> argparse.ArgumentParser:

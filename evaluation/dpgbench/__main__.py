@@ -8,14 +8,19 @@ from pathlib import Path
 from evaluation.cli import (
     add_judge_options,
     base_parser,
-    benchmarks_root,
     main_guard,
     print_scores,
     run_name,
 )
 from evaluation.distributed import is_main_rank
 from evaluation.dpgbench.answers import append_answers, read_answers
-from evaluation.dpgbench.questions import ItemQuestions, load_prompts, load_questions
+from evaluation.dpgbench.questions import (
+    PROMPTS_FILE,
+    QUESTIONS_FILE,
+    ItemQuestions,
+    load_prompts,
+    load_questions,
+)
 from evaluation.dpgbench.scorer import PROFILES, score_answers
 from evaluation.dpgbench.tiles import PIC_NUM, cut_tiles, make_grid
 from evaluation.errors import BadInput
@@ -40,14 +45,20 @@ examples:
   python -m evaluation.dpgbench ckpt/ --data dpg_bench.csv --judge transformers:/models/vqa
   python -m evaluation.dpgbench --stage score --data dpg_bench.csv --records answers.jsonl
 """
-OFFICIAL_PROMPTS = Path("dpg_bench") / "prompts"
 QUESTION_TEMPLATE = "{question}"  # the official VQA gets the question verbatim (spec 2.4)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.dpgbench", DESCRIPTION)
-    p.add_argument("--data", required=True, help="dpg_bench.csv (question table)")
-    p.add_argument("--prompts", help="folder of <item_id>.txt prompts (default: the official)")
+    p.add_argument(
+        "--data",
+        help="dpg_bench.csv, the question table (default: $MAMMOTH2_BENCHMARKS/dpg_bench/)",
+    )
+    p.add_argument(
+        "--prompts",
+        help="folder of <item_id>.txt prompts or one JSON object of them (default: the official "
+        "prompts, bundled)",
+    )
     p.add_argument("--resolution", type=int, default=512, help="tile side in pixels (default 512)")
     p.add_argument("--pic-num", type=int, default=PIC_NUM, help="tiles scored per image (4)")
     p.add_argument("--records", help="score this recorded answers.jsonl alone")
@@ -124,10 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = RunDir.create(args.out, run_name(args), BENCHMARK)
     profile = PROFILES[args.profile]
     if args.stage in ("generate", "all") and not args.records:
-        generate(args, load_prompts(args.prompts or benchmarks_root() / OFFICIAL_PROMPTS), run_dir)
+        generate(args, load_prompts(PROMPTS_FILE.locate(args.prompts)), run_dir)
     if args.stage == "generate" or not is_main_rank():
         return 0
-    table = load_questions(args.data, profile.skip_first_row)
+    data = QUESTIONS_FILE.locate(args.data)
+    table = load_questions(data, profile.skip_first_row)
     records = Path(args.records) if args.records else run_dir.path("answers.jsonl")
     judge_info = (
         vqa(args, table, run_dir, records) if not args.records else {"records": args.records}
@@ -139,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         scores,
         benchmark=BENCHMARK,
         checkpoint=args.ckpt,
-        data=data_identity(args.data),
+        data=data_identity(data),
         judge=judge_info,
         seeds=[args.seed],
         settings={"profile": args.profile, "resolution": args.resolution, "pic_num": args.pic_num},

@@ -11,10 +11,26 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.errors import BadInput
+from evaluation.jsonl import read_json
 
 CSV_COLUMNS = ("item_id", "proposition_id", "dependency", "tuple", "question_natural_language")
 NO_PARENT = 0  # dependency id meaning "no parent" (spec 2.1)
+# The official prompts are bundled as one JSON object, item_id -> the text of prompts/<item_id>.txt
+# (Apache-2.0; data/ATTRIBUTION.md); the question table is not.
+PROMPTS_FILE = BenchmarkFile(
+    "DPG-Bench prompts",
+    "dpg_bench/prompts",
+    Path(__file__).with_name("data") / "prompts.json",
+    flag="--prompts",
+)
+QUESTIONS_FILE = BenchmarkFile(
+    "DPG-Bench question table dpg_bench.csv",
+    "dpg_bench/dpg_bench.csv",
+    obtain="the ELLA repository (TencentQQGYLab/ELLA on GitHub, dpg_bench/dpg_bench.csv)",
+    unbundled="Apache-2.0, but no copy was available to the project",
+)
 
 
 @dataclass
@@ -62,14 +78,14 @@ def load_questions(path: str | Path, skip_first_row: bool = True) -> dict[str, I
     return items
 
 
-def load_prompts(folder: str | Path) -> dict[str, str]:
-    """item_id (file stem) -> prompt text of the official ``prompts/*.txt`` files, sorted by id."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise BadInput(folder, None, "prompt folder not found")
-    prompts = {}
-    for p in sorted(folder.glob("*.txt")):
-        prompts[p.stem] = p.read_text(encoding="utf-8").strip()
-    if not prompts:
-        raise BadInput(folder, None, "no prompt files (*.txt)")
-    return prompts
+def load_prompts(path: str | Path) -> dict[str, str]:
+    """item_id -> prompt text, sorted by id, from the official folder of ``<item_id>.txt`` files
+    or from one JSON object of the same texts (the bundled form)."""
+    path = Path(path)
+    if path.is_dir():
+        texts = {p.stem: p.read_text(encoding="utf-8") for p in path.glob("*.txt")}
+    else:
+        texts = read_json(path, dict, "a JSON object item_id -> prompt")
+    if not texts:
+        raise BadInput(path, None, "no prompts (a folder of *.txt files or a JSON object)")
+    return {item_id: texts[item_id].strip() for item_id in sorted(texts)}

@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from evaluation.cli import base_parser, benchmarks_root, main_guard, run_name
+from evaluation.cli import base_parser, main_guard, run_name
 from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
 from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.geneval.detections import read_detections
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
-from evaluation.geneval.metadata import TAGS, PromptMeta, load_metadata
+from evaluation.geneval.metadata import METADATA_FILE, TAGS, PromptMeta, load_metadata
 from evaluation.geneval.oracle import DETECTORS, DetectorOptions, detect_folder, detector_info
 from evaluation.geneval.scorer import ScoreConfig, score_records
 from evaluation.geneval.shapes_world import shapes_metadata
@@ -32,7 +32,6 @@ examples:
   python -m evaluation.geneval ckpt/ --stage generate --resolution 512
   python -m evaluation.geneval --stage score --records detections.jsonl --run rescored
 """
-OFFICIAL_METADATA = Path("geneval") / "prompts" / "evaluation_metadata.jsonl"
 SHAPES_DATA = "shapes-world"
 
 
@@ -40,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.geneval", DESCRIPTION)
     p.add_argument(
         "--data",
-        help="evaluation_metadata.jsonl (default: the official file; with --detector shapes, "
-        "the shapes-world prompt set)",
+        help="evaluation_metadata.jsonl (default: the official file, bundled, or "
+        "$MAMMOTH2_BENCHMARKS/geneval/prompts/; with --detector shapes, the shapes-world prompts)",
     )
     p.add_argument(
         "--tags",
@@ -64,7 +63,7 @@ def load_data(args: argparse.Namespace, run_dir: RunDir) -> tuple[list[PromptMet
     if args.data is None and args.detector == "shapes":
         lines, identity = shapes_metadata(), {"name": SHAPES_DATA}
     else:
-        path = Path(args.data) if args.data else benchmarks_root() / OFFICIAL_METADATA
+        path = METADATA_FILE.locate(args.data)
         if not args.tags:
             return load_metadata(path), data_identity(path)
         lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]

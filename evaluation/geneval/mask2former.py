@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from PIL import Image
 
-from evaluation.cli import benchmarks_root
 from evaluation.geneval.colors import ClipColorClassifier
 from evaluation.geneval.detections import Detection
+from evaluation.geneval.metadata import OBJECT_NAMES_FILE
 from evaluation.geneval.oracle import Detector, DetectorOptions
 from evaluation.geneval.scorer import THRESHOLD
 from models.external.clip import DEFAULT_CLIP
 from models.external.mask2former import DEFAULT_MASK2FORMER, Mask2FormerDetector
 
-OBJECT_NAMES = "geneval/prompts/object_names.txt"
-
 
 def object_names() -> list[str]:
-    return (benchmarks_root() / OBJECT_NAMES).read_text().splitlines()
+    return OBJECT_NAMES_FILE.locate().read_text().splitlines()
 
 
 def make_mask2former_detector(options: DetectorOptions) -> Detector:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.errors import BadInput
 from evaluation.jsonl import iter_jsonl, require
 
@@ -37,6 +38,16 @@ COLORS: tuple[str, ...] = (
     "white",
 )
 RELATIONS: tuple[str, ...] = ("left of", "right of", "above", "below")
+# The official files, bundled (MIT; data/ATTRIBUTION.md).
+DATA = Path(__file__).with_name("data")
+METADATA_FILE = BenchmarkFile(
+    "GenEval evaluation_metadata.jsonl",
+    "geneval/prompts/evaluation_metadata.jsonl",
+    DATA / "evaluation_metadata.jsonl",
+)
+OBJECT_NAMES_FILE = BenchmarkFile(
+    "GenEval object_names.txt", "geneval/prompts/object_names.txt", DATA / "object_names.txt"
+)
 
 
 @dataclass(frozen=True)

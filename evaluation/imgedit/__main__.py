@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.cli import (
     add_judge_options,
     base_parser,
-    benchmarks_root,
     main_guard,
     print_scores,
     run_name,
@@ -19,7 +19,10 @@ from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
 from evaluation.generation import edit_image, fit_pixels, generate_missing, save_image
 from evaluation.imgedit.data import (
-    UGE_PROMPT,
+    BASIC_ITEMS,
+    BASIC_PROMPTS,
+    UGE_ITEMS,
+    UGE_PROMPTS,
     EditItem,
     judge_text,
     load_items,
@@ -60,26 +63,26 @@ class Suite:
     """One ImgEdit suite: its results folder, default files and how its prompts load."""
 
     benchmark: str
-    data: Path  # default items, relative to the benchmarks root
-    prompts: Path  # default judge prompts (relative to the benchmarks root, or absolute)
+    data: BenchmarkFile  # the items
+    prompts: BenchmarkFile  # the judge prompts
     typed: bool  # items carry an edit_type (basic) or not (UGE)
     load_prompts: Callable[[Path], dict]  # edit_type (None for UGE) -> template
-    wording: str  # what the default prompts are, recorded in run.json
+    wording: str  # what the bundled prompts are, recorded in run.json
 
 
 SUITES = {
     "basic": Suite(
         "imgedit",
-        Path("imgedit") / "Basic" / "basic_edit.json",
-        Path("imgedit") / "Basic" / "prompts.json",
+        BASIC_ITEMS,
+        BASIC_PROMPTS,
         True,
         load_prompts,
         "official (ImgEdit Benchmark/Basic/prompts.json)",
     ),
     "uge": Suite(
         "imgedit_uge",
-        Path("imgedit") / "UGE" / "UGE_edit.json",
-        UGE_PROMPT,
+        UGE_ITEMS,
+        UGE_PROMPTS,
         False,
         load_uge_prompt,
         "ours, after gen_edit_benchmarks.md 3.5; not the official UGE_bench.py text",
@@ -92,12 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.imgedit", DESCRIPTION)
     p.add_argument("--suite", choices=tuple(SUITES), default="basic", help="basic or uge")
     p.add_argument(
-        "--data", help="basic_edit.json or UGE_edit.json (default: the suite's official file)"
+        "--data",
+        help="basic_edit.json or UGE_edit.json (default: the suite's official file, bundled)",
     )
     p.add_argument(
         "--prompts",
-        help="judge prompts: basic, a prompts.json (edit_type -> template; default: the official "
-        "file); uge, a JSON object whose 'prompt' is the template (default: our uge_prompt.json)",
+        help="judge prompts: basic, a prompts.json (edit_type -> template; default: the "
+        "official file, bundled); uge, a JSON object whose 'prompt' is the template (default: "
+        "our uge_prompt.json)",
     )
     p.add_argument("--images", help="root of the original images (Benchmark.tar extracted)")
     p.add_argument(
@@ -152,8 +157,10 @@ def _request(template: str, item: EditItem, original: bytes, edited: bytes) -> C
 
 def _prompts(args: argparse.Namespace, suite: Suite) -> tuple[dict, dict]:
     """The suite's judge templates and their identity for run.json (path, sha256, wording)."""
-    path = Path(args.prompts) if args.prompts else benchmarks_root() / suite.prompts
-    wording = "given with --prompts" if args.prompts else suite.wording
+    path = suite.prompts.locate(args.prompts)
+    wording = suite.wording if path == suite.prompts.bundled else f"from {path}"
+    if args.prompts:
+        wording = "given with --prompts"
     prompts = suite.load_prompts(path)  # a missing or bad file is a one-line error
     return prompts, {"path": str(path), "sha256": file_sha256(path), "wording": wording}
 
@@ -193,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     suite = SUITES[args.suite]
     run_dir = RunDir.create(args.out, run_name(args), suite.benchmark)
-    data = Path(args.data) if args.data else benchmarks_root() / suite.data
+    data = suite.data.locate(args.data)
     items = load_items(data, with_type=suite.typed)
     if args.stage in ("generate", "all") and not args.records:
         generate(args, items, run_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.errors import BadInput
 from evaluation.jsonl import read_json
 
@@ -12,6 +13,25 @@ PLACEHOLDER = "<edit_prompt>"  # replaced by the item's instruction in the judge
 # The official UGE prompt is not available (spec 3.5): this file holds our wording of it.
 UGE_PROMPT = Path(__file__).with_name("uge_prompt.json")
 UGE_PROMPT_KEY = "prompt"  # the template's key in a UGE prompt file; other keys are notes
+# The official item and prompt files, bundled (licence unspecified upstream; data/ATTRIBUTION.md).
+DATA = Path(__file__).with_name("data")
+BASIC_ITEMS = BenchmarkFile(
+    "ImgEdit Basic items (basic_edit.json)",
+    "imgedit/Basic/basic_edit.json",
+    DATA / "Basic" / "basic_edit.json",
+)
+BASIC_PROMPTS = BenchmarkFile(
+    "ImgEdit judge prompts (prompts.json)",
+    "imgedit/Basic/prompts.json",
+    DATA / "Basic" / "prompts.json",
+    flag="--prompts",
+)
+UGE_ITEMS = BenchmarkFile(
+    "ImgEdit UGE items (UGE_edit.json)", "imgedit/UGE/UGE_edit.json", DATA / "UGE" / "UGE_edit.json"
+)
+UGE_PROMPTS = BenchmarkFile(
+    "ImgEdit UGE judge prompt", "imgedit/UGE/uge_prompt.json", UGE_PROMPT, flag="--prompts"
+)
 # Reported columns in the paper's order; compose is reported as Hybrid (spec 3.3).
 TYPE_COLUMNS: dict[str, str] = {
     "add": "Add",

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from corpus.schema import Sample
 from filters.imageio import decode_rgb
 from filters.operator import ImageOperator, Verdict, image_stat, measure_param, param, register
+from models.external.aesthetic import DEFAULT_HEAD
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_HEAD = str(REPO_ROOT.parent / "shared/models/aesthetic/sac+logos+ava1-l14-linearMSE.pth")
 DEFAULT_MIN_SCORE = 5.0  # LAION-Aesthetics V2 "5+" subset; SD v1.2+ trained on > 5.0
 CLIP_DECODE_SIDE = 448  # CLIP resizes to 224 px; decoding (JPEG draft) at 2x keeps quality
 
@@ -28,7 +26,7 @@ class AestheticParams:
     min_score: float | None = param(DEFAULT_MIN_SCORE, "LAION 1-10 scale; drop below")
     max_score: float | None = param(None, "LAION 1-10 scale; drop above")
     embedder: str = measure_param("openai/clip-vit-large-patch14", "CLIP folder or hub id")
-    head: str = measure_param(DEFAULT_HEAD, "path of the .pth head weights")
+    head: str = measure_param(DEFAULT_HEAD, "path of the .pth head weights (default: bundled)")
     device: str | None = measure_param(None, "torch device (default: cuda when available)")
     any_or_all: str = param("all", "multi-image samples: every image must pass, or any one")
     roles: list[str] | None = param(None, "image roles to score (default: all)")

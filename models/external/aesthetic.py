@@ -5,6 +5,7 @@ them and no activation, so in eval mode the network is one affine map 768 -> 1; 
 to (w, b) in float64 once at load. Input: CLIP ViT-L/14 projected image embeddings,
 L2-normalised. Output: the AVA-style ~1-10 rating (LAION-Aesthetics V2 used 4.5 / 5 / 6 / 6.5 as
 thresholds). The file is read with `torch.load(weights_only=True)`: tensors only, no code.
+The released file is bundled with the project (``DEFAULT_HEAD``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import numpy as np
 
 LINEAR_LAYERS = ("layers.0", "layers.2", "layers.4", "layers.6", "layers.7")
 EMBED_DIM = 768  # CLIP ViT-L/14 projection size
+# The released weights, bundled unmodified (Apache-2.0; weights/aesthetic/ATTRIBUTION.md).
+DEFAULT_HEAD = str(Path(__file__).parent / "weights/aesthetic/sac+logos+ava1-l14-linearMSE.pth")
 
 
 def load_state_dict(path: str | Path) -> dict[str, np.ndarray]:

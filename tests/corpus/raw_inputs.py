@@ -12,8 +12,9 @@ import PIL.Image
 
 from corpus.ingest import IngestConfig, SourceSpec, ingest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-ODD_IMAGES = SHARED / "data" / "odd_images"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
+ODD_IMAGES = TEST_DATA / "odd_images"  # Pillow's odd and broken test files (INDEX.md)
+REAL_PHOTOS = TEST_DATA / "real_photos"  # real photographs with captions (ATTRIBUTION.md)
 
 
 def encode(color: tuple[int, int, int], size=(48, 32), fmt="PNG", seed: int = 0) -> bytes:

@@ -1,4 +1,4 @@
-"""Shared paths of the official benchmark data (read-only, next to the checkout)."""
+"""Fixtures of the evaluation tests: the loopback judge server's path and a tiny checkpoint."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks"
-
-
-@pytest.fixture(scope="session")
-def benchmarks() -> Path:
-    return BENCHMARKS.resolve()
-
 
 # The loopback OpenAI-compatible server lives with the judge client's tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models" / "external"))

@@ -16,7 +16,9 @@ from dpg_tables import write_dpg_table
 
 from evaluation.dpgbench.__main__ import main as dpgbench_main
 from evaluation.geneval.__main__ import main as geneval_main
+from evaluation.geneval.metadata import METADATA_FILE
 from evaluation.imgedit.__main__ import main as imgedit_main
+from evaluation.imgedit.data import BASIC_ITEMS
 from evaluation.realunify.__main__ import main as realunify_main
 from evaluation.reference_scores import benchmarks, reference_table
 
@@ -28,8 +30,8 @@ def _run(tmp_path: Path, main, argv: list[str], benchmark: str, run: str) -> dic
     return json.loads((tmp_path / run / benchmark / "scores.json").read_text())
 
 
-def geneval(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
-    data = benchmarks_dir / "geneval" / "prompts" / "evaluation_metadata.jsonl"
+def geneval(tmp_path: Path, right: bool) -> dict:
+    data = METADATA_FILE.bundled
     lines = [json.loads(x) for x in data.read_text().splitlines()]
     records = tmp_path / f"detections_{right}.jsonl"
     with records.open("w") as f:
@@ -42,7 +44,7 @@ def geneval(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
     return _run(tmp_path, geneval_main, argv, "geneval", f"g{right}")
 
 
-def dpgbench(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
+def dpgbench(tmp_path: Path, right: bool) -> dict:
     rows = [("skipped", 1, "0", "entity - whole (x)"), ("dog", 1, "0", "entity - whole (dog)"),
             ("dog", 2, "1", "attribute - color (dog, b)")]  # fmt: skip
     table = write_dpg_table(tmp_path / "dpg_bench.csv", rows)
@@ -66,8 +68,8 @@ def dpgbench(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
     return _run(tmp_path, dpgbench_main, argv, "dpgbench", f"d{right}")
 
 
-def imgedit(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
-    data = benchmarks_dir / "imgedit" / "Basic" / "basic_edit.json"
+def imgedit(tmp_path: Path, right: bool) -> dict:
+    data = BASIC_ITEMS.bundled
     first_of_type: dict[str, str] = {}
     for key, item in json.loads(data.read_text()).items():
         first_of_type.setdefault(item["edit_type"], key)
@@ -97,11 +99,11 @@ def _realunify(tmp_path: Path, right: bool, stepwise: bool) -> dict:
     return _run(tmp_path, realunify_main, argv, folder, f"u{right}{stepwise}")
 
 
-def realunify(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
+def realunify(tmp_path: Path, right: bool) -> dict:
     return _realunify(tmp_path, right, stepwise=False)
 
 
-def realunify_step(tmp_path: Path, right: bool, benchmarks_dir: Path) -> dict:
+def realunify_step(tmp_path: Path, right: bool) -> dict:
     return _realunify(tmp_path, right, stepwise=True)
 
 
@@ -117,11 +119,11 @@ def _score_values(scores: dict) -> list[float]:
 
 
 @pytest.mark.parametrize("benchmark", sorted(RUNS))
-def test_scores_share_keys_and_scale_with_reference_rows(benchmark, tmp_path, benchmarks):
+def test_scores_share_keys_and_scale_with_reference_rows(benchmark, tmp_path):
     table = reference_table(benchmark)
     low, high = table["range"]
-    best = RUNS[benchmark](tmp_path, True, benchmarks)
-    worst = RUNS[benchmark](tmp_path, False, benchmarks)
+    best = RUNS[benchmark](tmp_path, True)
+    worst = RUNS[benchmark](tmp_path, False)
     assert best["overall"] == pytest.approx(high) and worst["overall"] == pytest.approx(low)
     assert all(v == pytest.approx(high) for v in _score_values(best))
     assert all(v == pytest.approx(low) for v in _score_values(worst))

@@ -8,7 +8,7 @@ import pytest
 from dpg_tables import write_dpg_table
 
 from evaluation.dpgbench.answers import read_answers
-from evaluation.dpgbench.questions import load_prompts, load_questions
+from evaluation.dpgbench.questions import PROMPTS_FILE, load_prompts, load_questions
 from evaluation.dpgbench.scorer import PROFILES, category_names, score_answers
 from evaluation.errors import BadInput
 
@@ -140,8 +140,8 @@ def test_unknown_item_fails_and_missing_answer_is_bad_input(tmp_path):
         run(tmp_path, {"a": [["yes", "yes"]]})
 
 
-def test_official_prompt_files(benchmarks):
-    prompts = load_prompts(benchmarks / "dpg_bench" / "prompts")
+def test_official_prompt_files():
+    prompts = load_prompts(PROMPTS_FILE.bundled)
     assert len(prompts) == 1065
     assert sum(k.startswith("partiprompts") for k in prompts) == 324
     assert sum(k.isdigit() for k in prompts) == 299 and "159" not in prompts

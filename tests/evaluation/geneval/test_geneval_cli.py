@@ -11,12 +11,12 @@ import pytest
 from corpus.shapes import render_scene
 from evaluation.geneval.__main__ import main
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
-from evaluation.geneval.metadata import TAGS, load_metadata
+from evaluation.geneval.metadata import METADATA_FILE, TAGS, load_metadata
 from evaluation.geneval.shapes_world import reference_scene, shapes_metadata
 
 
-def test_records_only_scoring_writes_the_results_store(tmp_path, benchmarks, capsys):
-    metadata = benchmarks / "geneval" / "prompts" / "evaluation_metadata.jsonl"
+def test_records_only_scoring_writes_the_results_store(tmp_path, capsys):
+    metadata = METADATA_FILE.bundled
     records = tmp_path / "detections.jsonl"
     with records.open("w") as f:  # image 0 of prompt 0 (a bench) found, the rest empty
         for i in range(3):

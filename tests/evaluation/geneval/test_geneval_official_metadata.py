@@ -9,7 +9,7 @@ import pytest
 
 from evaluation.errors import BadInput
 from evaluation.geneval.detections import Detection, ImageDetections, read_detections
-from evaluation.geneval.metadata import TAGS, PromptMeta, load_metadata
+from evaluation.geneval.metadata import METADATA_FILE, TAGS, PromptMeta, load_metadata
 from evaluation.geneval.scorer import score_records
 
 # Where an object is drawn relative to its target so the official rule holds (far, small boxes).
@@ -32,8 +32,8 @@ def perfect(meta: PromptMeta) -> list[Detection]:
 
 
 @pytest.fixture(scope="module")
-def metadata(benchmarks):
-    return load_metadata(benchmarks / "geneval" / "prompts" / "evaluation_metadata.jsonl")
+def metadata():
+    return load_metadata(METADATA_FILE.bundled)
 
 
 def test_official_metadata_counts(metadata):

@@ -10,6 +10,7 @@ from fake_openai_server import FakeOpenAI
 from imgedit_layout import assert_official_request, request_content, write_edits, write_sources
 
 from evaluation.imgedit.__main__ import main
+from evaluation.imgedit.data import BASIC_PROMPTS
 
 REPLY = (
     "Brief reasoning: fine.\nPrompt Compliance: 4\nVisual Naturalness: 3\n"
@@ -34,7 +35,7 @@ def setup(tmp_path):
     ]  # fmt: skip
 
 
-def test_judge_score_resume_and_replay(tmp_path, benchmarks):
+def test_judge_score_resume_and_replay(tmp_path):
     argv = setup(tmp_path)
     with FakeOpenAI(lambda body: REPLY) as server:
         assert main([*argv, "--judge", f"openai:{server.url}:gpt-4.1"]) == 0
@@ -53,7 +54,7 @@ def test_judge_score_resume_and_replay(tmp_path, benchmarks):
     assert scores["counts"] == {"scored": 2, "judge_error": 1}
     judge = json.loads((run_dir / "run.json").read_text())["judge"]
     assert judge["model"] == "gpt-4.1"
-    official = benchmarks / "imgedit" / "Basic" / "prompts.json"
+    official = BASIC_PROMPTS.bundled
     assert judge["prompts"]["sha256"] == hashlib.sha256(official.read_bytes()).hexdigest()
     assert judge["prompts"]["wording"].startswith("official")
     assert pl.read_parquet(run_dir / "records.parquet")["status"].to_list()[2] == "judge_error"

@@ -10,19 +10,20 @@ from imgedit_layout import assert_official_request, official_subset, request_con
 from PIL import Image
 
 from evaluation.imgedit.__main__ import main
+from evaluation.imgedit.data import BASIC_ITEMS
 
 KEYS = ("1082", "97")  # an `adjust` and an `add` item of the official basic_edit.json
 REPLY = "Brief reasoning: ok.\nPrompt Compliance: 4\nVisual Naturalness: 3\nPhysical: 2"
 SIZES = {"1082": (24, 20), "97": (12, 12)}
 
 
-def basic_subset(tmp_path, benchmarks):
-    official = benchmarks / "imgedit" / "Basic" / "basic_edit.json"
+def basic_subset(tmp_path):
+    official = BASIC_ITEMS.bundled
     return official_subset(tmp_path, official, KEYS, SIZES)
 
 
-def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
-    subset = basic_subset(tmp_path, benchmarks)
+def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path):
+    subset = basic_subset(tmp_path)
     argv = [str(tiny_ckpt), "--data", str(tmp_path / "items.json"), "--images",
             str(tmp_path / "Benchmark"), "--out", str(tmp_path / "res"), "--run", "r",
             "--steps", "1", "--resolution", "16", "--no-progress"]  # fmt: skip
@@ -54,8 +55,8 @@ def test_generate_resume_then_judge_and_score(tiny_ckpt, tmp_path, benchmarks):
     assert run["checkpoint_hash"] and run["settings"]["steps"] == 1
 
 
-def test_missing_source_image_is_a_one_line_error(tiny_ckpt, tmp_path, benchmarks, capsys):
-    subset = basic_subset(tmp_path, benchmarks)
+def test_missing_source_image_is_a_one_line_error(tiny_ckpt, tmp_path, capsys):
+    subset = basic_subset(tmp_path)
     (tmp_path / "items.json").write_text(json.dumps({"97": subset["97"]}))
     (tmp_path / "Benchmark" / "for_add" / "000236569.jpg").unlink()
     argv = [str(tiny_ckpt), "--stage", "generate", "--data", str(tmp_path / "items.json"),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.imgedit.data import TYPE_COLUMNS, EditItem, judge_text, load_items, load_prompts
+from evaluation.imgedit.data import (
+    BASIC_ITEMS,
+    BASIC_PROMPTS,
+    TYPE_COLUMNS,
+    UGE_ITEMS,
+    EditItem,
+    judge_text,
+    load_items,
+    load_prompts,
+)
 from evaluation.imgedit.scorer import item_score, parse_reply, score_judgements
 from evaluation.judgements import Judgement
 
@@ -95,10 +104,9 @@ def test_overall_matches_the_published_magicbrush_row():
     assert round(scores["overall"], 2) == 1.83
 
 
-def test_official_items_and_prompts_run_through_the_scorer(benchmarks):
-    root = benchmarks / "imgedit"
-    items = load_items(root / "Basic" / "basic_edit.json")
-    prompts = load_prompts(root / "Basic" / "prompts.json")
+def test_official_items_and_prompts_run_through_the_scorer():
+    items = load_items(BASIC_ITEMS.bundled)
+    prompts = load_prompts(BASIC_PROMPTS.bundled)
     assert len(items) == 737 and set(prompts) == set(TYPE_COLUMNS)
     counts = {t: sum(i.edit_type == t for i in items) for t in TYPE_COLUMNS}
     assert counts == {
@@ -125,7 +133,7 @@ def test_official_items_and_prompts_run_through_the_scorer(benchmarks):
     for t, column in TYPE_COLUMNS.items():
         expected = [k % 5 + 1 for k, it in enumerate(items) if it.edit_type == t]
         assert scores["categories"][column] == round(sum(expected) / len(expected), 2)
-    uge = load_items(root / "UGE" / "UGE_edit.json", with_type=False)
+    uge = load_items(UGE_ITEMS.bundled, with_type=False)
     assert len(uge) == 47
     _, uge_scores = score_judgements(uge, [Judgement(u.key, "Score: 4") for u in uge])
     assert uge_scores["overall"] == 4.0 and uge_scores["categories"] == {}

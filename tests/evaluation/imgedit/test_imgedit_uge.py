@@ -11,7 +11,7 @@ from fake_openai_server import FakeOpenAI, last_text
 from imgedit_layout import assert_official_request, official_subset, request_content, write_edits
 
 from evaluation.imgedit.__main__ import main
-from evaluation.imgedit.data import UGE_PROMPT
+from evaluation.imgedit.data import UGE_ITEMS, UGE_PROMPT
 from evaluation.imgedit.scorer import parse_reply
 
 KEYS = ("1", "2", "3", "5", "6")  # items of the official UGE_edit.json
@@ -19,8 +19,8 @@ KEYS = ("1", "2", "3", "5", "6")  # items of the official UGE_edit.json
 SCORES = {"1": "5", "2": "4", "3": "4", "5": "4."}
 
 
-def uge_subset(tmp_path, benchmarks, keys=KEYS):
-    return official_subset(tmp_path, benchmarks / "imgedit" / "UGE" / "UGE_edit.json", keys)
+def uge_subset(tmp_path, keys=KEYS):
+    return official_subset(tmp_path, UGE_ITEMS.bundled, keys)
 
 
 def uge_argv(tmp_path):
@@ -46,8 +46,8 @@ def test_our_prompt_asks_for_a_line_the_official_parser_reads():
     assert parse_reply("Brief reasoning: the hat fits.\nOverall Score: 3") == ([3], [])
 
 
-def test_uge_judge_score_and_resume(tmp_path, benchmarks):
-    subset = uge_subset(tmp_path, benchmarks)
+def test_uge_judge_score_and_resume(tmp_path):
+    subset = uge_subset(tmp_path)
     run_dir = tmp_path / "res" / "r" / "imgedit_uge"
     write_edits(run_dir / "outputs", KEYS[:-1])
     replies = {
@@ -81,8 +81,8 @@ def test_uge_judge_score_and_resume(tmp_path, benchmarks):
     assert not (tmp_path / "res" / "r" / "imgedit").exists()  # the basic suite's folder
 
 
-def test_uge_prompt_given_with_prompts_option(tmp_path, benchmarks, capsys):
-    subset = uge_subset(tmp_path, benchmarks, keys=("2",))
+def test_uge_prompt_given_with_prompts_option(tmp_path, capsys):
+    subset = uge_subset(tmp_path, keys=("2",))
     write_edits(tmp_path / "res" / "r" / "imgedit_uge" / "outputs", ["2"])
     custom = tmp_path / "my_uge_prompt.json"
     custom.write_text(json.dumps({"note": "mine", "prompt": "Rate this edit: <edit_prompt>"}))
@@ -104,7 +104,7 @@ def test_uge_prompt_given_with_prompts_option(tmp_path, benchmarks, capsys):
     assert "lacks <edit_prompt>" in capsys.readouterr().err
 
 
-def test_uge_records_only_with_the_official_items(tmp_path, benchmarks):
+def test_uge_records_only_with_the_official_items(tmp_path):
     records = tmp_path / "judgements.jsonl"
     lines = [
         {"key": "1", "reply": "Brief reasoning: fine.\nOverall Score: 3"},
@@ -119,13 +119,13 @@ def test_uge_records_only_with_the_official_items(tmp_path, benchmarks):
     assert scores["overall"] == 2.5  # round((3 + 2) / 2, 2)
     assert scores["counts"] == {"scored": 2, "unparsed": 1, "missing": 44}  # 47 official items
     run = json.loads((run_dir / "run.json").read_text())
-    official = benchmarks / "imgedit" / "UGE" / "UGE_edit.json"
+    official = UGE_ITEMS.bundled
     assert run["data"]["sha256"] == sha256(official)
     assert run["judge"] == {"records": str(records)}
 
 
-def test_uge_generate_then_judge(tiny_ckpt, tmp_path, benchmarks):
-    subset = uge_subset(tmp_path, benchmarks, keys=("3", "6"))
+def test_uge_generate_then_judge(tiny_ckpt, tmp_path):
+    subset = uge_subset(tmp_path, keys=("3", "6"))
     argv = [str(tiny_ckpt), *uge_argv(tmp_path), "--steps", "1", "--resolution", "16"]
     replies = {subset["3"]["prompt"]: "Overall Score: 3", subset["6"]["prompt"]: "Overall Score: 4"}
     with FakeOpenAI(judge_by_instruction(replies)) as server:
