@@ -55,7 +55,7 @@ class BenchmarkFile:
 
     def missing(self) -> str:
         return (
-            f"missing; the project does not ship it ({self.unbundled}): obtain it from "
-            f"{self.obtain}, then pass it with {self.flag} or place it at "
+            f"not found. The project does not ship this data ({self.unbundled}): obtain it "
+            f"from {self.obtain}, then pass it with {self.flag} or place it at "
             f"${BENCHMARKS_ENV}/{self.layout}"
         )

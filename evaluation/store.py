@@ -84,9 +84,21 @@ def file_sha256(path: str | Path) -> str:
     return file_digest(path, "sha256")
 
 
+def folder_sha256(path: str | Path) -> str:
+    """SHA-256 over a folder's files: each relative path and its own SHA-256, sorted."""
+    root = Path(path)
+    lines = [
+        f"{p.relative_to(root).as_posix()} {file_sha256(p)}\n"
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    ]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
 def data_identity(path: str | Path) -> dict[str, str]:
-    """A benchmark data file as ``run.json`` names it: path and SHA-256."""
-    return {"path": str(path), "sha256": file_sha256(path)}
+    """A benchmark data file (or dataset folder) as ``run.json`` names it: path and SHA-256."""
+    digest = folder_sha256(path) if Path(path).is_dir() else file_sha256(path)
+    return {"path": str(path), "sha256": digest}
 
 
 def checkpoint_hash(path: str | Path | None) -> str | None:

@@ -19,7 +19,14 @@ from evaluation.errors import BadInput
 from evaluation.generation import generate_images, generate_missing, save_image
 from evaluation.judgements import Judgement, append_judgements, read_judgements
 from evaluation.judging import JudgeOptions, ask_all, open_image_bytes, open_judge
-from evaluation.realunify.data import UEGItem, is_stepwise, judge_question, load_items
+from evaluation.realunify.data import (
+    GEU_FILE,
+    UEG_FILE,
+    UEGItem,
+    is_stepwise,
+    judge_question,
+    load_items,
+)
 from evaluation.realunify.geu_run import run_geu
 from evaluation.realunify.scorer import NO_IMAGE, PROFILES, score_judgements
 from evaluation.store import RunDir, data_identity, write_results
@@ -65,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = base_parser("python -m evaluation.realunify", DESCRIPTION)
     p.add_argument("--suite", choices=("ueg", "geu"), default="ueg", help="UEG or GEU")
     p.add_argument(
-        "--data", required=True, help="UEG_direct.json, UEG_step.json or GEU_*.json (JSON/JSONL)"
+        "--data",
+        help="UEG_direct.json, UEG_step.json or GEU_*.json (JSON/JSONL, or a Hugging Face dataset "
+        "folder); default: $MAMMOTH2_BENCHMARKS/realunify/{UEG,GEU}_direct.json",
     )
     p.add_argument(
         "--max-new-tokens",
@@ -212,6 +221,7 @@ def score_ueg(
 @main_guard
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.data = str((GEU_FILE if args.suite == "geu" else UEG_FILE).locate(args.data))
     if args.suite == "geu":
         return run_geu(args)
     items = load_items(args.data)

@@ -3,7 +3,8 @@
 A stepwise (CoT) item also has ``new_prompt``: the model first answers it (a prompt-refinement
 request) and then generates from its own answer; judging and scoring are the same (spec 4.2).
 
-The data are not redistributable (academic-only licence): users pass their own copy's path.
+The data are not redistributable (academic-only licence): users pass their own copy with --data
+(a JSON/JSONL file or a Hugging Face dataset folder) or place it under $MAMMOTH2_BENCHMARKS.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.errors import BadInput
+from evaluation.hf_data import is_hf_dataset, read_hf_rows
 from evaluation.jsonl import read_json, read_jsonl
 
 # The six UEG task types in the official print order; 100 items each (spec 4.1).
@@ -24,6 +27,19 @@ TASK_TYPES: tuple[str, ...] = (
     "code_to_image",
 )
 ANSWERS = ("yes", "no")
+OBTAIN = "the RealUnify authors (Hugging Face dataset DogNeverSleep/RealUnify; academic use only)"
+UEG_FILE = BenchmarkFile(
+    "RealUnify UEG items (UEG_direct.json or UEG_step.json)",
+    "realunify/UEG_direct.json",
+    None,
+    OBTAIN,
+)
+GEU_FILE = BenchmarkFile(
+    "RealUnify GEU items (GEU_direct.json or GEU_step.json)",
+    "realunify/GEU_direct.json",
+    None,
+    OBTAIN,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,10 @@ class UEGItem:
 
 
 def read_records(path: Path) -> list[dict]:
-    """The records of a RealUnify file: a JSON list, or JSON Lines (``.jsonl``)."""
+    """The records of a RealUnify file: a JSON list, JSON Lines (``.jsonl``), or a Hugging Face
+    dataset folder (``save_to_disk`` or the hub's parquet files)."""
+    if is_hf_dataset(path):
+        return read_hf_rows(path)
     if path.suffix == ".jsonl":
         return read_jsonl(path)
     return read_json(path, list, "a JSON list of items")

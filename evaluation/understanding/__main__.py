@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from evaluation.benchmark_data import BenchmarkFile
 from evaluation.cli import main_guard
 from evaluation.distributed import is_main_rank, wait_for_all_ranks
 from evaluation.errors import BadInput
-from evaluation.store import RunDir, write_results
+from evaluation.hf_data import is_hf_dataset
+from evaluation.store import RunDir, data_identity, write_results
 from evaluation.understanding import ALL_SUITES, SUITES
 from evaluation.understanding.base import Context, Suite
 from evaluation.understanding.judge import RULE_ONLY, Judge
@@ -40,6 +42,12 @@ examples:
   python -m evaluation.understanding.mmbench --stage score --predictions preds.tsv --judge rule_only
 """
 JUDGE_CACHE = "understanding_judge_cache.jsonl"
+TSV_FOLDER = BenchmarkFile(
+    "VLMEvalKit TSV files (MMBench_DEV_EN.tsv, MMMU_DEV_VAL.tsv, ...)",
+    "LMUData",
+    obtain="VLMEvalKit (its run.py downloads each suite's TSV into $LMUData)",
+    unbundled="the suites' licences do not allow it",
+)
 
 
 def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.ArgumentParser:
@@ -48,7 +56,11 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
     )
     p.add_argument("ckpt", nargs="?", help="Mammoth2 checkpoint (the model unless --model)")
     p.add_argument("--suite", default=",".join(ALL_SUITES), help="comma-separated suites")
-    p.add_argument("--data", help="folder of VLMEvalKit TSV files")
+    p.add_argument(
+        "--data",
+        help="folder of VLMEvalKit TSV files, or one suite's Hugging Face dataset folder with "
+        "VLMEvalKit's columns (default: $MAMMOTH2_BENCHMARKS/LMUData)",
+    )
     p.add_argument("--out", default="results", help="results root (default: results/)")
     p.add_argument("--run", help="run name (default: checkpoint folder name, or 'predictions')")
     p.add_argument(
@@ -78,7 +90,10 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
 
 
 def data_file(suite: Suite, folder: Path) -> tuple[Path, dict[str, Any]]:
-    """The suite's TSV in ``folder`` and its identity (MD5, whether it matches VLMEvalKit's)."""
+    """The suite's TSV in ``folder`` and its identity (MD5, whether it matches VLMEvalKit's); a
+    Hugging Face dataset folder with VLMEvalKit's columns is the suite's data itself."""
+    if is_hf_dataset(folder):
+        return folder, data_identity(folder)
     for name, expected in (*suite.md5.items(), (suite.name, "")):
         path = folder / f"{name}.tsv"
         if path.is_file():
@@ -172,9 +187,7 @@ def run(argv: list[str] | None, suite: str | None) -> int:
         if args.predictions:
             path, data = Path(args.predictions), {"predictions": args.predictions}
         else:
-            if not args.data:
-                raise BadInput("command line", None, "--data DIR is needed without --predictions")
-            path, data = data_file(s, Path(args.data))
+            path, data = data_file(s, TSV_FOLDER.locate(args.data))
         if args.stage in ("predict", "all") and not args.predictions:
             model = model or adapter(args)
             gen = {"max_new_tokens": args.max_new_tokens}

@@ -18,7 +18,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from evaluation.distributed import rank_world, shard
-from evaluation.understanding.tsv import append_tsv, options, read_tsv, row_images
+from evaluation.understanding.tsv import append_tsv, options, read_rows, read_tsv, row_images
 from models.external.chat import ChatRequest
 
 PROMPT_TEMPLATE = "vlmevalkit-default"  # recorded with every run (understanding_suites.md 2.1)
@@ -116,7 +116,7 @@ def predict(
     data: Path, folder: Path, model: ModelAdapter, kind: str, gen_kwargs: dict, progress: bool
 ) -> Path:
     """Write this rank's predictions for rows not yet predicted; returns the part file."""
-    rows = read_tsv(data)
+    rows = read_rows(data)
     by_index = {r["index"]: r for r in rows}
     columns = [c for c in rows[0] if c != "image"] + ["prediction"] if rows else ["prediction"]
     done = {r["index"] for r in read_predictions(folder)}

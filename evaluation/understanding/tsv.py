@@ -9,12 +9,14 @@ pandas writes NaN), so absent options are simply not listed.
 from __future__ import annotations
 
 import ast
+import base64
 import csv
 import sys
 from pathlib import Path
 from typing import Any
 
 from evaluation.errors import BadInput
+from evaluation.hf_data import is_hf_dataset, read_hf_rows
 from evaluation.store import file_digest
 
 IMAGE_REF_MAX = 64  # an image cell this short is a reference to another row's index
@@ -32,6 +34,23 @@ def read_tsv(path: str | Path) -> list[dict[str, str]]:
     if rows and "index" not in rows[0]:
         raise BadInput(path, None, "no 'index' column (not a VLMEvalKit TSV)")
     return rows
+
+
+def read_rows(path: str | Path) -> list[dict[str, str]]:
+    """Data rows of a VLMEvalKit TSV, or of a Hugging Face dataset folder with the same columns
+    (an Image feature becomes its base64 bytes, as in the TSV)."""
+    if not is_hf_dataset(path):
+        return read_tsv(path)
+    rows = [{k: _cell(v) for k, v in row.items()} for row in read_hf_rows(path)]
+    if rows and "index" not in rows[0]:
+        raise BadInput(path, None, "no 'index' column (not VLMEvalKit's columns)")
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict) and isinstance(value.get("bytes"), bytes):
+        return base64.b64encode(value["bytes"]).decode()
+    return "" if value is None else str(value)
 
 
 def write_tsv(path: str | Path, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -9,14 +9,16 @@ import polars as pl
 import pytest
 
 from corpus.shapes import render_scene
+from evaluation.benchmark_data import BENCHMARKS_ENV
 from evaluation.geneval.__main__ import main
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
 from evaluation.geneval.metadata import METADATA_FILE, TAGS, load_metadata
 from evaluation.geneval.shapes_world import reference_scene, shapes_metadata
 
 
-def test_records_only_scoring_writes_the_results_store(tmp_path, capsys):
-    metadata = METADATA_FILE.bundled
+def test_records_only_scoring_writes_the_results_store(tmp_path, capsys, monkeypatch):
+    """No --data and no $MAMMOTH2_BENCHMARKS: the bundled official metadata is used."""
+    monkeypatch.delenv(BENCHMARKS_ENV, raising=False)
     records = tmp_path / "detections.jsonl"
     with records.open("w") as f:  # image 0 of prompt 0 (a bench) found, the rest empty
         for i in range(3):
@@ -29,7 +31,7 @@ def test_records_only_scoring_writes_the_results_store(tmp_path, capsys):
                 json.dumps({"index": i, "image": f"{i:05d}/samples/00000.png", "detections": dets})
                 + "\n"
             )
-    argv = ["--stage", "score", "--records", str(records), "--data", str(metadata)]
+    argv = ["--stage", "score", "--records", str(records)]
     assert main([*argv, "--out", str(tmp_path / "results"), "--run", "r1"]) == 0
     run_dir = tmp_path / "results" / "r1" / "geneval"
     scores = json.loads((run_dir / "scores.json").read_text())
@@ -41,6 +43,7 @@ def test_records_only_scoring_writes_the_results_store(tmp_path, capsys):
     run = json.loads((run_dir / "run.json").read_text())
     assert run["benchmark"] == "geneval" and run["judge"] == {"records": str(records)}
     assert run["data"]["sha256"].startswith("5c48e081")
+    assert run["data"]["path"] == str(METADATA_FILE.bundled)
     assert "overall" in capsys.readouterr().out
 
 
