@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
@@ -17,6 +18,12 @@ from transformers import (
 )
 
 SPECIALS = ("<pad>", "<s>", "</s>", "<image>")
+LLAVA_SPECIALS = {
+    "pad_token": "<pad>",
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "additional_special_tokens": ["<image>"],
+}
 IMAGE_SIDE = 28
 PATCH = 14
 TEMPLATE = (
@@ -29,19 +36,17 @@ WIDTH = 16  # hidden size of both towers
 
 
 def character_tokenizer(
-    vocab: dict[str, int], unknown: str, pre_tokenizer: pre_tokenizers.PreTokenizer | None = None
+    vocab: dict[str, int],
+    unknown: str,
+    pre_tokenizer: pre_tokenizers.PreTokenizer | None = None,
+    specials: dict[str, Any] | None = None,
 ) -> PreTrainedTokenizerFast:
-    """One token per character (after `pre_tokenizer`, if any); `vocab` holds the specials."""
+    """One token per character (after `pre_tokenizer`, if any); `vocab` holds the special tokens,
+    named by `specials` (default: Llava's)."""
     core = Tokenizer(models.WordLevel(vocab, unk_token=unknown))
     core.pre_tokenizer = pre_tokenizer or pre_tokenizers.Split("", "isolated")
     core.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        pad_token="<pad>",
-        bos_token="<s>",
-        eos_token="</s>",
-        additional_special_tokens=["<image>"],
-    )
+    return PreTrainedTokenizerFast(tokenizer_object=core, **(specials or LLAVA_SPECIALS))
 
 
 def llava_config(vocab: dict[str, int]) -> LlavaConfig:

@@ -1,10 +1,10 @@
 """A local transformers vision-language model as a judge backend (Qwen2.5-VL / Qwen3-VL class).
 
-Loaded with ``AutoProcessor`` + ``AutoModelForImageTextToText`` from a local folder or hub id;
-messages go through the processor's chat template with images in place. Decoding is greedy unless
-a temperature is given; ``top_logprobs`` returns, per generated token, the log-probabilities of
-the most likely tokens (what the VLM scorer of the filters needs for its expectation over score
-tokens).
+Loaded with ``AutoProcessor`` + ``AutoModelForImageTextToText`` from a local folder or hub id
+(Qwen-VL processors without their video processor: see `load_processor`); messages go through the
+processor's chat template with images in place. Decoding is greedy unless a temperature is given;
+``top_logprobs`` returns, per generated token, the log-probabilities of the most likely tokens
+(what the VLM scorer of the filters needs for its expectation over score tokens).
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from typing import Any
 
 import torch
 from tqdm import tqdm
-from transformers import AutoModelForImageTextToText, AutoProcessor
+from transformers import (
+    PROCESSOR_MAPPING,
+    AutoConfig,
+    AutoModelForImageTextToText,
+    AutoProcessor,
+    ProcessorMixin,
+)
 
 from models.external.chat import ChatReply, ChatRequest, image_pil
 
@@ -37,12 +43,33 @@ def to_template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]
     return out
 
 
+def image_only_processor(processor_class: type[ProcessorMixin]) -> type[ProcessorMixin]:
+    """``processor_class`` without its ``video_processor``: transformers builds Qwen-VL video
+    processors only with torchvision, which images do not need (their image processor falls back
+    to PIL). Transformers reads a processor's parts from its ``__init__`` signature."""
+
+    class ImageOnly(processor_class):
+        def __init__(self, image_processor=None, tokenizer=None, chat_template=None, **kwargs):
+            super().__init__(image_processor, tokenizer, chat_template=chat_template, **kwargs)
+
+    ImageOnly.__name__ = ImageOnly.__qualname__ = processor_class.__name__  # saved as the original
+    return ImageOnly
+
+
+def load_processor(path: str) -> ProcessorMixin:
+    """The model's processor; without its video processor, if it has one (judges send images)."""
+    processor_class = PROCESSOR_MAPPING.get(type(AutoConfig.from_pretrained(path)), None)
+    if processor_class is None or "video_processor" not in processor_class.get_attributes():
+        return AutoProcessor.from_pretrained(path)
+    return image_only_processor(processor_class).from_pretrained(path)
+
+
 class TransformersVLM:
     """One request at a time (images vary in size); runs on GPU when there is one."""
 
     def __init__(self, path: str, device: str | None = None, dtype: str = "auto") -> None:
         self.path, self.device = path, _device(device)
-        self.processor = AutoProcessor.from_pretrained(path)
+        self.processor = load_processor(path)
         self.model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype)
         self.model.to(self.device).eval()
         self.revision = getattr(self.model.config, "_commit_hash", None)

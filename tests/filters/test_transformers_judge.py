@@ -7,35 +7,16 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-import torch
 from filter_helpers import edit, image, t2i
-from tiny_judge import save_tiny_judge
+from tiny_judge import label_probs, save_tiny_judge
 
 from filters.operators.cot_annotate import CotAnnotate, CotParams
 from filters.operators.vlm_score import LABELS, TEMPLATES, VLMScore, VLMScoreParams
-from models.external.transformers_vlm import to_template_messages
 
 
 @pytest.fixture(scope="module")
 def judge_dir(tmp_path_factory):
     return save_tiny_judge(tmp_path_factory.mktemp("judge"))
-
-
-def label_probs(op: VLMScore, sample) -> list[float]:
-    """Softmax over the label logits at the first answer position, from a plain forward pass."""
-    backend = op.backend
-    _, request = op.request(sample)
-    inputs = backend.processor.apply_chat_template(
-        to_template_messages(request.messages),
-        add_generation_prompt=True,
-        tokenize=True,
-        return_dict=True,
-        return_tensors="pt",
-    )
-    ids = backend.processor.tokenizer.convert_tokens_to_ids(list(LABELS))
-    with torch.inference_mode():
-        logits = backend.model(**inputs).logits[0, -1, ids]
-    return torch.softmax(logits.float(), dim=-1).tolist()
 
 
 def test_vlm_score_stores_distribution_expectation_and_greedy_answer(judge_dir):

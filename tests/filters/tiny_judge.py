@@ -13,9 +13,14 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import torch
 from tiny_llava import SPECIALS, character_tokenizer, save_tiny_llava
 from tokenizers import pre_tokenizers
 from transformers import LlavaForConditionalGeneration, PreTrainedTokenizerFast
+
+from corpus.schema import Sample
+from filters.operators.vlm_score import VLMScore
+from models.external.transformers_vlm import to_template_messages
 
 LABELS = ("0", "1", "2", "3", "4", "5")
 UNKNOWN = "?"
@@ -49,3 +54,23 @@ def save_tiny_judge(folder: Path, prefix_space: bool = False, seed: int = 0) -> 
     vocab = vocabulary(prefix_space)
     tok = tokenizer(vocab, prefix_space)
     return save_tiny_llava(folder, vocab, tok, seed, partial(answer_with_digits, vocab))
+
+
+def judge_inputs(op: VLMScore, sample: Sample) -> dict[str, torch.Tensor]:
+    """The model inputs the transformers judge builds for ``sample``'s request."""
+    _, request = op.request(sample)
+    return op.backend.processor.apply_chat_template(
+        to_template_messages(request.messages),
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=True,
+        return_tensors="pt",
+    )
+
+
+def label_probs(op: VLMScore, sample: Sample) -> list[float]:
+    """Softmax over the label logits at the first answer position, from a plain forward pass."""
+    ids = op.backend.processor.tokenizer.convert_tokens_to_ids(list(LABELS))
+    with torch.inference_mode():
+        logits = op.backend.model(**judge_inputs(op, sample)).logits[0, -1, ids]
+    return torch.softmax(logits.float(), dim=-1).tolist()
