@@ -15,6 +15,8 @@ from raw_inputs import encode
 
 from corpus.shards import complete_shards, data_path, iter_shard
 
+pytestmark = pytest.mark.slow  # SIGKILL
+
 N_IMAGES = 600
 CHUNK = 10
 

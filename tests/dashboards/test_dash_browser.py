@@ -1,4 +1,4 @@
-"""The app under ``streamlit run`` on loopback, opened in Debian's headless Chromium (selenium).
+"""The app under ``streamlit run`` on loopback, opened in a headless Chromium (selenium).
 
 Every page must load and finish its script without an exception or an error shown; a screenshot
 of each page is saved under ``$DASHBOARD_ARTIFACTS`` (default ``out/test-artifacts/dashboards``).
@@ -7,6 +7,7 @@ of each page is saved under ``$DASHBOARD_ARTIFACTS`` (default ``out/test-artifac
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,9 +23,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+pytestmark = pytest.mark.slow  # a browser and a streamlit server
+
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+# $CHROMIUM / $CHROMEDRIVER, else on PATH; `make test` installs Debian's when they are missing.
+CHROMIUM = (
+    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
 ARTIFACTS = Path(
     os.environ.get("DASHBOARD_ARTIFACTS", REPO / "out" / "test-artifacts" / "dashboards")
 )
@@ -87,6 +93,11 @@ def server(argv: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    if not (CHROMIUM and CHROMEDRIVER):  # a failure, never a skip: the pages must be seen
+        pytest.fail(
+            "Chromium and ChromeDriver not found: run `make test`, or install them and set "
+            "CHROMIUM and CHROMEDRIVER"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS:

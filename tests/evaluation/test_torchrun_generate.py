@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
 from evaluation.geneval.metadata import load_metadata
+
+pytestmark = pytest.mark.slow  # torchrun
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPTS = ["a photo of a red circle", "a photo of a blue square", "a photo of a green triangle"]

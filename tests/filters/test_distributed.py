@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from filter_helpers import REPO, assert_same_outputs, run_recipe
 
+pytestmark = pytest.mark.slow  # dask scheduler and worker processes, SIGKILL
+
 DASK = Path(sys.executable).with_name("dask")
 START_TIMEOUT_S = 60
 POLL_S = 0.01

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 from filter_helpers import run_recipe
 
 from corpus.dataset import Dataset, read_manifest_row_sample
@@ -111,6 +112,7 @@ def test_materialize_writes_a_dataset_of_the_kept_samples(shapes, tmp_path):
     assert min(sample.stats["resolution"]["width"]) >= 100
 
 
+@pytest.mark.slow  # two full runs
 def test_apply_rematerializes_a_materialized_run(shapes, tmp_path):
     out = tmp_path / "mat"
     recipe = tmp_path / "r.yaml"

@@ -1,6 +1,7 @@
 import math
 import random
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -64,6 +65,7 @@ def _shapes_images(n: int, size: int = 32) -> torch.Tensor:
     return torch.stack([pil_to_tensor(s) for s in scenes])
 
 
+@pytest.mark.slow  # long training
 def test_training_on_shapes_world_lowers_reconstruction_error():
     torch.manual_seed(0)
     cfg = MammothTokConfig(

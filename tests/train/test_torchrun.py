@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from runs import CAPTION_DROPOUT, REPO, TINY, env
 from safetensors.torch import load_file
@@ -14,6 +15,8 @@ from models.mammoth2 import Mammoth2
 from train.checkpoint import is_complete
 from train.metrics import METRICS, read_metrics
 from train.model import group_of, model_config
+
+pytestmark = pytest.mark.slow  # torchrun
 
 GRAD_TOLERANCE = 1e-6
 PROBE = Path(__file__).parent / "grad_probe.py"

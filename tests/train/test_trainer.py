@@ -70,6 +70,7 @@ def _kill_after(args: list[str], run: Path, step: int) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read()[-2000:]
 
 
+@pytest.mark.slow  # SIGKILL
 def test_sigkill_then_resume_reproduces_the_uninterrupted_losses_bit_for_bit(curated, tmp_path):
     extra = ("checkpoint.interval=2", "loss.similarity_noise=0.1")
     straight = tmp_path / "straight"

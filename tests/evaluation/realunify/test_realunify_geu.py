@@ -248,6 +248,7 @@ def test_repeated_indices_key_items_by_task_type(tmp_path):
     assert items[1].images == ("b.png",) and items[1].prompt.startswith("Where does arrow 0")
 
 
+@pytest.mark.slow  # torchrun
 def test_torchrun_ranks_ask_their_share_and_rank0_merges_after_all(tiny_ckpt, tmp_path):
     data = dataset(tmp_path, DIRECT)
     run_dir = tmp_path / "res" / tiny_ckpt.name / "realunify_geu"
