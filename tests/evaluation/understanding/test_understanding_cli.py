@@ -104,7 +104,9 @@ def test_one_suite_module_and_errors(data, tmp_path, capsys):
     assert main(["--stage", "score", "--suite", "mmbnech", "--data", str(folder)]) == 2
     assert "did you mean 'mmbench'" in capsys.readouterr().err
     assert main(["--stage", "score", "--suite", "mme", "--data", str(tmp_path / "none")]) == 2
-    assert "no data file" in capsys.readouterr().err
+    assert "none: VLMEvalKit TSV files" in capsys.readouterr().err
+    assert main(["--stage", "score", "--suite", "mme", "--data", str(tmp_path)]) == 2
+    assert "no data file (looked for MME.tsv, mme.tsv)" in capsys.readouterr().err
     assert main(["--suite", "mme", "--data", str(folder), "--out", str(tmp_path / "o")]) == 2
     assert "needs CKPT or --model" in capsys.readouterr().err
 
