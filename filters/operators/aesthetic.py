@@ -3,7 +3,8 @@
 Scores are stored on the predictor's native ~1-10 scale (not divided by 10 as Data-Juicer does).
 The CLIP model is loaded with transformers from a local folder or hub id (`embedder`), once per
 worker, and runs batched on GPU when there is one. Point `embedder` at a local copy of
-`openai/clip-vit-large-patch14` on machines without hub access, and `head` at the weights file.
+`openai/clip-vit-large-patch14` on machines without hub access; `head` defaults to the released
+weights, bundled with the project (`models/external/weights/aesthetic/`).
 """
 
 from __future__ import annotations
