@@ -36,10 +36,14 @@ def test_planted_defects_are_found_with_their_reasons(demo_run, samples):
     rejects = pl.read_parquet(demo_run / "rejects.parquet")
     reason = dict(zip(rejects["origin"], rejects["kind"], strict=True))
     by_origin = {s.origin: s for s in samples}
-    for s in samples:
-        broken = s.extra.get("broken")
-        if broken in ("truncated_png", "truncated_jpeg"):
-            assert reason[s.origin] == "corrupt", s.origin
+    broken = {s.extra["broken"]: s.origin for s in samples if "broken" in s.extra}
+    truncated = ("truncated_png", "truncated_jpeg")  # planted by the shapes world, one of each
+    assert set(truncated) <= broken.keys(), broken
+    for kind in truncated:
+        dropped = rejects.filter(pl.col("origin") == broken[kind]).select("step", "kind", "reason")
+        assert dropped.height == 1, f"{kind} file {broken[kind]} is not among the rejects"
+        [(step, why, message)] = dropped.rows()
+        assert (step, why) == ("decode", "corrupt") and "truncated" in message, (kind, message)
     planted = [s for s in samples if "near_duplicate_of" in s.extra]
     assert planted
     for s in planted:  # one of each planted pair is dropped as a duplicate of the other

@@ -36,6 +36,31 @@ def test_rotation_trick_value_is_the_code_and_gradient_reaches_input():
     assert z.grad is not None and z.grad.abs().sum() > 0
 
 
+def test_rotation_trick_gradient_is_the_rotated_and_scaled_upstream_gradient():
+    """Worked by hand: e = (2, 0, 0) onto q = (0, 3, 0). The rotation taking e/|e| to q/|q| turns
+    the e-q plane by +90 degrees (x -> y, y -> -x) and leaves z alone; the scale is
+    |q| / |e| = 1.5. Both are constants, so d loss / d e = 1.5 R^T g for the upstream gradient
+    g; R^T g = (g_y, -g_x, g_z). Straight-through would pass g = (1, 2, 5) unchanged."""
+    e = torch.tensor([2.0, 0.0, 0.0], requires_grad=True)
+    out = rotate_onto(e, torch.tensor([0.0, 3.0, 0.0]))
+    (out * torch.tensor([1.0, 2.0, 5.0])).sum().backward()  # loss = g . out
+    torch.testing.assert_close(e.grad, torch.tensor([3.0, -1.5, 7.5]))
+
+
+def test_quantizer_passes_the_rotation_trick_gradient_through_the_normalisation():
+    """z = (3, 4) is 53.13 degrees from the x axis; its nearest code is (0, 1) (cosine 0.8 vs
+    0.6). For g = (1, 2) on z_q: the rotation maps the tangent t_z = (-0.8, 0.6) of z/|z| onto
+    the code's tangent (-1, 0), so R^T g has component (-1, 0) . g = -1 along t_z, and
+    normalising z (|z| = 5) keeps only that component, divided by 5:
+    grad = -1 * t_z / 5 = (0.16, -0.12). Straight-through: (t_z . g) t_z / 5 = (-0.064, 0.048)."""
+    quant = _known_quantizer()
+    z = torch.tensor([[[3.0, 4.0]]], requires_grad=True)
+    out = quant(z)
+    assert out.codes.tolist() == [[1]]
+    (out.z_q * torch.tensor([1.0, 2.0])).sum().backward()
+    torch.testing.assert_close(z.grad, torch.tensor([[[0.16, -0.12]]]))
+
+
 def test_gradient_flows_to_the_encoder():
     for rotation_trick in (True, False):
         tok = MammothTok(MammothTokConfig(rotation_trick=rotation_trick))

@@ -25,6 +25,7 @@ from evaluation.geneval.colors import BACKGROUND, ClipColorClassifier, color_cro
 from evaluation.geneval.layout import sample_path, write_prompt_metadata
 from evaluation.geneval.mask2former import object_names
 from evaluation.geneval.metadata import COLORS, load_metadata
+from evaluation.geneval.scorer import THRESHOLD
 from models.external.clip import clip_embedder
 from models.external.mask2former import Mask2FormerDetector, mask_box
 
@@ -93,7 +94,10 @@ def tiny_mask2former(tmp_path_factory):
         num_attention_heads=2,
     )
     torch.manual_seed(0)
-    Mask2FormerForUniversalSegmentation(config).save_pretrained(d)
+    model = Mask2FormerForUniversalSegmentation(config)
+    with torch.no_grad():  # a random head scores every instance ~1/81, below GenEval's 0.3
+        model.class_predictor.bias[object_names().index("dog")] = 10.0
+    model.save_pretrained(d)
     Mask2FormerImageProcessor(size={"shortest_edge": 64, "longest_edge": 128}).save_pretrained(d)
     return d
 
@@ -154,6 +158,9 @@ def test_mask2former_detector_and_geneval_cli(tiny_mask2former, tiny_clip, tmp_p
     run_dir = tmp_path / "res" / "r" / "geneval"
     write_prompt_metadata(run_dir / "outputs", load_metadata(tmp_path / "m.jsonl")[0])
     image.save(sample_path(run_dir / "outputs", 0, 0))
+    halves = Image.new("RGB", (64, 64), (220, 20, 20))
+    halves.paste((30, 60, 220), (32, 0, 64, 64))
+    halves.save(sample_path(run_dir / "outputs", 0, 1))
     argv = [
         "--stage",
         "score",
@@ -170,10 +177,22 @@ def test_mask2former_detector_and_geneval_cli(tiny_mask2former, tiny_clip, tmp_p
         "--no-progress",
     ]
     assert main(argv) == 0
-    [record] = [json.loads(x) for x in (run_dir / "detections.jsonl").read_text().splitlines()]
-    names = set(object_names())
-    assert record["detections"] and all(d["label"] in names for d in record["detections"])
+    records = [json.loads(x) for x in (run_dir / "detections.jsonl").read_text().splitlines()]
+    assert [r["image"] for r in records] == ["00000/samples/00000.png", "00000/samples/00001.png"]
+    colors, names = ClipColorClassifier(str(tiny_clip), "cpu"), object_names()
+    for record in records:  # each recorded detection is the detector's own, colour included
+        saved = Image.open(run_dir / "outputs" / record["image"]).convert("RGB")
+        expected = []
+        for inst in detector.detect(saved):
+            label = names[inst.label_id]
+            above = inst.score > THRESHOLD
+            color = colors.classify(saved, label, inst.box, inst.mask) if above else None
+            expected.append({"label": label, "score": inst.score, "box": list(inst.box),
+                             "color": color})  # fmt: skip
+        assert record["detections"] == expected
+        assert any(d["color"] for d in expected)  # the colours were compared
     assert json.loads((run_dir / "run.json").read_text())["judge"]["detector"] == "mask2former"
+    assert json.loads((run_dir / "scores.json").read_text())["overall"] == 1.0  # dogs above 0.3
 
 
 def test_mask_box():

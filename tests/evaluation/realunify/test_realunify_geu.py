@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from model_chat import ask
 from PIL import Image
 
 import evaluation.generation
@@ -57,11 +58,6 @@ def dataset(tmp_path: Path, items: list[dict], name: str = "GEU_direct.json") ->
     root.mkdir(exist_ok=True)
     (root / name).write_text(json.dumps(items))
     return root / name
-
-
-def ask(model: Mammoth2, images: list[Image.Image], text: str, tokens: int) -> str:
-    parts = [{"type": "image", "image": im} for im in images] + [{"type": "text", "text": text}]
-    return model.chat([{"role": "user", "content": parts}], max_new_tokens=tokens)
 
 
 def lines(path: Path) -> list[dict]:
