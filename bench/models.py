@@ -4,6 +4,9 @@
    the same samples (mixed lengths and image sizes): tokens/s of real tokens, ratio printed.
 2. Packed attention at 4k tokens: per-segment SDPA (our CPU varlen fallback) against one SDPA
    call with a dense block-diagonal mask; ratio printed.
+3. One AdamW training step of the tiny model on four 64 px t2i samples against a 1024^3 fp32
+   matmul (about 2 GFLOP): the step in units of that matmul (a wall-clock bound, under a second,
+   used to sit in the tests and failed on loaded shared machines).
 
     python -m bench.models [--repeats 5] [--threads 1]
 """
@@ -24,6 +27,7 @@ from models.presets import get_config
 ATTN_HEADS, ATTN_DIM = 8, 64
 SEGMENTS = {"8 x 512": [512] * 8, "3000+600+300+196": [3000, 600, 300, 196]}
 IMAGE_SIDES = (32, 48, 64)
+REFERENCE_MATMUL = 1024
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -94,6 +98,26 @@ def bench_attention(repeats: int) -> None:
         print(_attention_row(name, lengths, repeats))
 
 
+def bench_training_step(repeats: int) -> None:
+    torch.manual_seed(0)
+    model = Mammoth2(get_config("tiny"))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    image = torch.rand(3, 64, 64) * 2 - 1
+    batch = model.collate([model.t2i_sample(f"prompt {i}", image) for i in range(4)])
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        model(batch, generator=torch.Generator().manual_seed(0)).loss().backward()
+        opt.step()
+
+    a, b = (torch.randn(REFERENCE_MATMUL, REFERENCE_MATMUL) for _ in range(2))
+    seconds = _median_time(step, repeats)
+    reference = _median_time(lambda: a @ b, repeats)
+    print(f"\n[3] tiny Mammoth2 AdamW step, 4 t2i samples at 64 px, {batch.num_tokens} tokens")
+    print(f"step {seconds * 1e3:.1f} ms, {REFERENCE_MATMUL}^3 fp32 matmul {reference * 1e3:.1f} ms")
+    print(f"step / matmul ratio: {seconds / reference:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Mammoth2 model benchmarks (ratios in one run).")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions per variant")
@@ -105,6 +129,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     bench_packing(args.repeats)
     bench_attention(args.repeats)
+    bench_training_step(args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-import time
+from itertools import pairwise
 
 import torch
 
@@ -50,18 +50,19 @@ def test_meta_init_then_to_empty_and_init_weights_gives_a_working_model():
     assert torch.count_nonzero(dit_out) == 0  # zero-init DiT output
 
 
-def test_tiny_training_step_on_64px_images_is_well_under_a_second():
+def test_tiny_training_steps_on_64px_images_lower_both_losses_of_their_batch():
+    """AdamW steps on one batch of 64 px t2i samples, the same FM noise and times each step:
+    NTP and FM losses fall every step. Their speed is ``python -m bench.models`` [3] (a ratio to
+    a reference matmul in the same run: wall-clock bounds fail on shared machines)."""
     model = Mammoth2(get_config("tiny"))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     image = torch.rand(3, 64, 64) * 2 - 1
-    samples = [model.t2i_sample(f"prompt {i}", image) for i in range(4)]
-    batch = model.collate(samples)
-    times = []
+    batch = model.collate([model.t2i_sample(f"prompt {i}", image) for i in range(4)])
+    losses = []
     for _ in range(4):
-        start = time.perf_counter()
-        loss = model(batch).loss()
+        out = model(batch, torch.Generator().manual_seed(0))
+        losses.append((out.ntp_loss_sum.item() / out.ntp_tokens, out.fm_loss_sum.item()))
         opt.zero_grad()
-        loss.backward()
+        out.loss().backward()
         opt.step()
-        times.append(time.perf_counter() - start)
-    assert min(times[1:]) < 1.0, times
+    assert all(b[0] < a[0] and b[1] < a[1] for a, b in pairwise(losses)), losses
