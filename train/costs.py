@@ -99,7 +99,7 @@ class CostModel:
         first = chat_ids(self.tok, [{"role": "user", "content": parts}], self.vit_tokens(sizes))
         turn = len(chat_ids(self.tok, [{"role": "user", "content": question}])) + 1
         pairs = max(1, row["n_turns"] // 2)
-        answer = ANSWER_TOKENS_ESTIMATE + 2  # answer, <|im_end|>
+        answer = ANSWER_TOKENS_ESTIMATE + 1  # answer, <|im_end|>
         return len(first) + answer + (pairs - 1) * (turn + answer)
 
     def vit_tokens(self, sizes: list[tuple[int, int]]) -> list[int]:

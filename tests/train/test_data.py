@@ -58,13 +58,10 @@ def _as_estimated(sample):
     return dataclasses.replace(sample, messages=messages)
 
 
-def test_understanding_cost_of_each_sample_with_the_assumed_turns_is_its_length_plus_one_per_pair(
-    curated, tiny
-):
-    """Per sample, with the unseen turns as the estimate assumes them, the plan is the built
-    length plus exactly one token per question-answer pair: the estimate's turn overhead is one
-    token more than the chat template's (an over-estimate only lowers fill; an under-estimate
-    would overfill packs). The whole error on real data is then the unseen turns' lengths."""
+def test_understanding_cost_of_each_sample_with_the_assumed_turns_is_its_length(curated, tiny):
+    """Per sample, with the unseen turns as the estimate assumes them, the plan is exactly the
+    built length (it was one token over per question-answer pair: the answer's <|im_end|> was
+    counted twice); the whole error on real data is then the unseen turns' lengths."""
     assert len(tiny.text_tokenizer.encode("x" * ANSWER_TOKENS_ESTIMATE)) == ANSWER_TOKENS_ESTIMATE
     table = ManifestTable([curated], ["it2t"])
     costs = CostModel(tiny, RESOLUTION)
@@ -72,7 +69,7 @@ def test_understanding_cost_of_each_sample_with_the_assumed_turns_is_its_length_
     for i in range(len(table)):
         row = table.row(i)
         over = costs.cost(row).tokens - len(builder.build(_as_estimated(table.read(i)), seed=0))
-        assert over == row["n_turns"] // 2, (row["id"], over)
+        assert over == 0, (row["id"], row["n_turns"], over)
 
 
 def test_best_subset_finds_the_fullest_fit():
