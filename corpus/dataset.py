@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -26,6 +25,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from corpus.atomic import write_parquet_atomic, write_text_atomic
 from corpus.schema import SCHEMA_VERSION, Sample
 from corpus.shards import SIDECAR_SCHEMA, complete_shards, data_path, iter_shard, read_sample
 
@@ -100,14 +100,8 @@ def write_manifest(root: Path) -> pa.Table:
     shards_dir = root / "shards"
     tables = [pq.read_table(shards_dir / f"{n}.parquet") for n in complete_shards(shards_dir)]
     table = pa.concat_tables(tables) if tables else SIDECAR_SCHEMA.empty_table()
-    write_atomic(table, root / MANIFEST)
+    write_parquet_atomic(table, root / MANIFEST)
     return table
-
-
-def write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
 
 
 def write_dataset_json(root: Path, manifest: pa.Table, lineage: dict[str, Any], **fields) -> dict:
@@ -132,9 +126,7 @@ def write_dataset_json(root: Path, manifest: pa.Table, lineage: dict[str, Any], 
         **fields,
         "lineage": lineage,
     }
-    tmp = root / f".{DATASET_JSON}.tmp"
-    tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, root / DATASET_JSON)
+    write_text_atomic(json.dumps(info, indent=2, ensure_ascii=False) + "\n", root / DATASET_JSON)
     return info
 
 

@@ -8,9 +8,10 @@ attempt and compares it on every later one.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from corpus.atomic import write_text_atomic
 
 
 def same_run(path: Path, identity: dict[str, Any]) -> bool:
@@ -18,7 +19,5 @@ def same_run(path: Path, identity: dict[str, Any]) -> bool:
     if path.exists():
         return json.loads(path.read_text()) == json.loads(json.dumps(identity))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(identity, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(json.dumps(identity, indent=2) + "\n", path)
     return True

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from corpus.dataset import Dataset, write_atomic
+from corpus.atomic import write_parquet_atomic
+from corpus.dataset import Dataset
 
 
 def select(datasets: list[Path], where: str | None, out: Path) -> int:
@@ -30,5 +31,5 @@ def select(datasets: list[Path], where: str | None, out: Path) -> int:
     else:
         df = lf.collect()
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(df.to_arrow(), out)
+    write_parquet_atomic(df.to_arrow(), out)
     return df.height

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
+from corpus.atomic import temporary_name
 from corpus.schema import Sample
 
 SHARD_FORMATS = ("webdataset", "arrow")
@@ -185,7 +186,7 @@ class ShardWriter:
         self.data_path = self.directory / f"{self.name}{DATA_SUFFIX[self.shard_format]}"
         # A private temporary name: two writers of one shard (say, a stale worker and a
         # resumed run) can never write into the same file.
-        self._tmp = self.data_path.with_name(f".{self.data_path.name}.{os.getpid()}.tmp")
+        self._tmp = temporary_name(self.data_path)
         self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
         self._arrow_rows: list[Sample] = []
 
@@ -220,7 +221,7 @@ class ShardWriter:
             os.fsync(self._file.fileno())
         self._file.close()
         sidecar = self.directory / f"{self.name}.parquet"
-        sidecar_tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
+        sidecar_tmp = temporary_name(sidecar)
         pq.write_table(pa.Table.from_pylist(self.rows, schema=SIDECAR_SCHEMA), sidecar_tmp)
         os.replace(self._tmp, self.data_path)
         os.replace(sidecar_tmp, sidecar)

@@ -8,7 +8,6 @@ images) and fails with a clear message when the model package does not provide i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from PIL import Image
 from tqdm import tqdm
 
+from corpus.atomic import atomic_path
 from evaluation.distributed import local_device, shard, wait_for_all_ranks
 from evaluation.errors import BadInput
 
@@ -80,9 +80,8 @@ def save_image(image: Image.Image, path: Path) -> None:
     """Write to a temporary name, then rename: a killed run never leaves a half-written file
     that a resumed run would take for a finished one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    image.save(tmp, format=path.suffix.lstrip(".").upper().replace("JPG", "JPEG"))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        image.save(tmp, format=path.suffix.lstrip(".").upper().replace("JPG", "JPEG"))
 
 
 def generate_missing(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from corpus.atomic import atomic_path, write_text_atomic
 
 RUN_FILE = "run.json"
 RECORDS_FILE = "records.parquet"
@@ -50,9 +51,7 @@ class RunDir:
 
 
 def _write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n", path)
 
 
 def code_version() -> str:
@@ -156,9 +155,8 @@ def write_records(run_dir: RunDir, rows: list[dict[str, Any]]) -> Path:
     flat = [{k: _flatten(v) for k, v in row.items()} for row in rows]
     frame = pl.DataFrame(flat, infer_schema_length=None) if flat else pl.DataFrame()
     path = run_dir.path(RECORDS_FILE)
-    tmp = path.with_name(path.name + ".tmp")
-    frame.write_parquet(tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        frame.write_parquet(tmp)
     return path
 
 

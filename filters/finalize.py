@@ -14,10 +14,10 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from corpus.atomic import write_parquet_atomic
 from corpus.dataset import (
     Dataset,
     lineage,
-    write_atomic,
     write_dataset_json,
     write_manifest,
 )
@@ -90,15 +90,17 @@ def finalize(cfg, dataset: Dataset, work: WorkDir, shards: list[str], tasks: Run
 def write_outputs(recipe, dataset, out: Path, rows, funnel, tasks, cfg=None, client=None) -> dict:
     out = Path(out)
     schema = full_schema(recipe)
-    write_atomic(pa.Table.from_pylist(_project(rows, schema), schema=schema), out / STATS_FILE)
+    write_parquet_atomic(
+        pa.Table.from_pylist(_project(rows, schema), schema=schema), out / STATS_FILE
+    )
     derived = _finish_derived(WorkDir(out))
     manifest = _curated(rows, dataset, derived)
     if cfg is not None and cfg.materialize:
         from filters.materialize import materialize
 
         manifest = materialize(cfg, dataset, rows, client)
-    write_atomic(manifest, out / "manifest.parquet")
-    write_atomic(_rejects(rows, dataset, derived), out / "rejects.parquet")
+    write_parquet_atomic(manifest, out / "manifest.parquet")
+    write_parquet_atomic(_rejects(rows, dataset, derived), out / "rejects.parquet")
     timing = {name: (s.time_s, s.measured) for name, s in tasks.steps.items()}
     for name, s in funnel.steps.items():
         s.time_s, s.measured = timing.get(name, (0.0, 0))

@@ -18,11 +18,12 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from corpus.atomic import write_text_atomic
 from corpus.dataset import Dataset, lineage, write_dataset_json, write_manifest
 from corpus.shards import ShardRouter, complete_shards, data_path, iter_shard
 from filters.operator import get_operator
 from filters.recipe import Recipe
-from filters.tables import col, write_text_atomic
+from filters.tables import col
 from filters.workdir import WorkDir
 
 SHARD_BYTES = 1_000_000_000

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from corpus.atomic import write_text_atomic
 from filters.operator import Stat, get_operator
 from filters.recipe import Recipe
 from filters.stats import RunStats
-from filters.tables import col, write_text_atomic
+from filters.tables import col
 
 PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
 HIST_BINS = 40

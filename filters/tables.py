@@ -9,14 +9,12 @@ reached the step; false: the operator does not apply to it), `STEP.error`, `STEP
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from corpus.atomic import write_parquet_atomic
 from filters.operator import ERROR_KEY, Operator, Stat
 
 BASE_SCHEMA = pa.schema(
@@ -66,18 +64,8 @@ def stats_schema(ops: list[Operator]) -> pa.Schema:
 def write_table_atomic(
     rows: list[dict[str, Any]] | pa.Table, schema: pa.Schema, path: Path
 ) -> None:
-    """Write rows as Parquet under a unique temporary name, then rename into place.
-
-    The unique name matters: an orphaned worker of a killed run may write the same file while
-    the resumed run does; both produce the same bytes and each rename is atomic.
-    """
+    """Write rows as Parquet atomically under a unique temporary name (``corpus.atomic``): an
+    orphaned worker of a killed run may write the same file while the resumed run does; both
+    produce the same bytes and each rename is atomic."""
     table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_parquet_atomic(table, path)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpus.atomic import write_text_atomic
 from corpus.runs import same_run
-from filters.tables import write_text_atomic
 
 WORK = "work"
 DERIVED = "derived"

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from corpus.atomic import write_parquet_atomic, write_text_atomic
 from corpus.ingest.build import BuildOptions, Rejection, build
 from corpus.ingest.records import RawRecord
 from corpus.shards import ShardRouter
@@ -90,16 +89,13 @@ def process_chunk(
         else:
             router.add(result)
     shards = router.commit_all()
-    _write_atomic_parquet(
+    write_parquet_atomic(
         pa.Table.from_pylist(rejects, schema=REJECTS_SCHEMA), rejects_path(work, task.index)
     )
     result = ChunkResult(
         task.index, len(task.records), len(task.records) - len(rejects), len(rejects), shards
     )
-    marker = marker_path(work, task.index)
-    tmp = marker.with_name(f".{marker.name}.tmp")
-    tmp.write_text(json.dumps(result.__dict__) + "\n")
-    os.replace(tmp, marker)
+    write_text_atomic(json.dumps(result.__dict__) + "\n", marker_path(work, task.index))
     return result
 
 
@@ -113,12 +109,6 @@ def _reject_row(task: ChunkTask, record: RawRecord, rejection: Rejection) -> dic
         "reason": rejection.reason,
         "chunk": task.index,
     }
-
-
-def _write_atomic_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
 
 
 def load_result(work: Path, index: int) -> ChunkResult | None:

@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from corpus.dataset import lineage, write_atomic, write_dataset_json, write_manifest
+from corpus.atomic import write_parquet_atomic
+from corpus.dataset import lineage, write_dataset_json, write_manifest
 from corpus.images import DEFAULT_MAX_PIXELS
 from corpus.ingest import readers
 from corpus.ingest.build import BuildOptions
@@ -181,7 +182,7 @@ def _drain(in_flight: set[Future], account, return_when) -> set[Future]:
 def _finish(cfg: IngestConfig, work: Path, sources: list[SourceSpec], s: IngestSummary) -> None:
     manifest = write_manifest(cfg.out)
     rejects = [pq.read_table(rejects_path(work, i)) for i in range(s.chunks)]
-    write_atomic(
+    write_parquet_atomic(
         pa.concat_tables(rejects) if rejects else REJECTS_SCHEMA.empty_table(),
         cfg.out / "rejects.parquet",
     )

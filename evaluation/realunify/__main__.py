@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corpus.atomic import atomic_path
 from evaluation.cli import (
     add_judge_options,
     base_parser,
@@ -112,9 +113,8 @@ def _refined_prompt(model, item: UEGItem, folder: Path, max_new_tokens: int) -> 
     message = {"role": "user", "content": [{"type": "text", "text": item.new_prompt}]}
     response = model.chat([message], max_new_tokens=max_new_tokens)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(response.encode("utf-8"))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(response.encode("utf-8"))
     return response
 
 

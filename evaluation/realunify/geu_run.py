@@ -16,12 +16,12 @@ earlier one. Chat decoding is greedy, so a direct run is deterministic without s
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from corpus.atomic import atomic_path
 from evaluation.cli import print_scores, run_name
 from evaluation.distributed import is_main_rank
 from evaluation.errors import BadInput
@@ -70,11 +70,9 @@ def merge_rank_parts(folder: Path) -> None:
     if not any(".rank" in path.name for path in files):
         return
     merged = folder / f"{RESPONSES}{SUFFIX}"
-    tmp = merged.with_name(f".{merged.name}.tmp")
-    tmp.unlink(missing_ok=True)
     rows = [{"key": k, "response": r} for k, r in read_responses(files).items()]
-    append_jsonl(tmp, rows)
-    os.replace(tmp, merged)
+    with atomic_path(merged) as tmp:
+        append_jsonl(tmp, rows)
     for path in files:
         if path != merged:
             path.unlink()
