@@ -17,6 +17,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# Parquet row groups of at most this many rows: a streaming reader (corpus select, polars'
+# sinks) holds about one group of each file at a time, so its memory does not grow with the file.
+ROW_GROUP_ROWS = 65_536
+
 
 def temporary_name(path: Path) -> Path:
     """A hidden, unique name beside ``path`` (same filesystem, so the rename is atomic)."""
@@ -42,4 +46,4 @@ def write_text_atomic(text: str, path: Path) -> None:
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS)

@@ -67,7 +67,8 @@ def test_bad_input_exits_nonzero_with_one_line(dataset, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "no-such-key" in err and "\n" not in err
     assert main(["select", str(dataset), "--where", "no_column > 1", "--out", "x.parquet"]) == 1
-    assert "no_column" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert "no_column" in err and "\n" not in err
     assert main(["validate", str(tmp_path)]) == 1
     assert main(["ingest", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 1
     assert "missing: no such file" in capsys.readouterr().err
