@@ -11,48 +11,57 @@ from corpus.dataset import Dataset
 
 SIDE_BINS = (0, 64, 128, 256, 512, 768, 1024, 1536, 2048, 4096)
 ASPECT_BINS = (0.0, 0.33, 0.5, 0.75, 0.9, 1.1, 1.33, 2.0, 3.0)
+HISTOGRAMS = {"max_side_hist": SIDE_BINS, "aspect_hist": ASPECT_BINS}
 BAR_WIDTH = 40
 
 
 def dataset_stats(ds: Dataset) -> dict[str, Any]:
-    """Counts per task/source/language, rejections per reason kind, and image histograms."""
-    lf = ds.manifest()
-    images = (
-        lf.select(["image_widths", "image_heights"])
-        .explode(["image_widths", "image_heights"])
-        .drop_nulls()
-        .collect()
-    )
-    widths, heights = images["image_widths"].to_list(), images["image_heights"].to_list()
-    return {
-        "samples": lf.select(pl.len()).collect().item(),
-        "images": len(widths),
-        "bytes": lf.select(pl.col("size").sum()).collect().item() or 0,
-        "by_task": _counts(lf, "task"),
-        "by_source": _counts(lf, "source"),
-        "by_lang": _counts(lf, "lang"),
-        "rejected": ds.rejects().select(pl.len()).collect().item(),
-        "rejected_by_kind": _counts(ds.rejects(), "kind"),
-        "max_side_hist": _histogram(list(map(max, widths, heights)), SIDE_BINS),
-        "aspect_hist": _histogram(
-            [w / h for w, h in zip(widths, heights, strict=True)], ASPECT_BINS
-        ),
+    """Counts per task/source/language, rejections per reason kind, and image histograms, as
+    streaming aggregations over the manifest (memory does not grow with the dataset)."""
+    lf, rejects = ds.manifest(), ds.rejects()
+    images = lf.select(w="image_widths", h="image_heights").explode(["w", "h"]).drop_nulls()
+    queries = {
+        "samples": lf.select(pl.len()),
+        "images": images.select(pl.len()),
+        "bytes": lf.select(pl.col("size").sum()),
+        "by_task": _count_query(lf, "task"),
+        "by_source": _count_query(lf, "source"),
+        "by_lang": _count_query(lf, "lang"),
+        "rejected": rejects.select(pl.len()),
+        "rejected_by_kind": _count_query(rejects, "kind"),
+        "max_side_hist": _histogram_query(images, pl.max_horizontal("w", "h"), SIDE_BINS),
+        "aspect_hist": _histogram_query(images, pl.col("w") / pl.col("h"), ASPECT_BINS),
     }
+    frames = pl.collect_all(queries.values(), engine="streaming")
+    return {key: _value(key, frame) for key, frame in zip(queries, frames, strict=True)}
 
 
-def _counts(lf: pl.LazyFrame, column: str) -> dict[str, int]:
-    df = lf.group_by(column).len().sort(column, nulls_last=True).collect()
-    return {str(k): n for k, n in df.iter_rows()}
+def _value(key: str, frame: pl.DataFrame) -> Any:
+    """A total (one cell), or counts by value; a histogram lists every bin, empty ones as 0."""
+    if frame.width == 1:
+        return frame.item() or 0
+    counts = {str(k): n for k, n in frame.iter_rows()}
+    if key not in HISTOGRAMS:
+        return counts
+    return {label: counts.get(label, 0) for label in _bin_labels(HISTOGRAMS[key])}
 
 
-def _histogram(values: list[float], edges: tuple[float, ...]) -> dict[str, int]:
+def _count_query(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    return lf.group_by(column).len().sort(column, nulls_last=True)
+
+
+def _bin_labels(edges: tuple[float, ...]) -> list[str]:
+    """``lo-hi`` for each bin [lo, hi), then ``>=last``."""
     labels = [f"{lo:g}-{hi:g}" for lo, hi in zip(edges, edges[1:], strict=False)]
-    labels.append(f">={edges[-1]:g}")
-    counts = dict.fromkeys(labels, 0)
-    for v in values:
-        i = next((i for i, hi in enumerate(edges[1:]) if v < hi), len(edges) - 1)
-        counts[labels[i]] += 1
-    return counts
+    return [*labels, f">={edges[-1]:g}"]
+
+
+def _histogram_query(
+    images: pl.LazyFrame, value: pl.Expr, edges: tuple[float, ...]
+) -> pl.LazyFrame:
+    """Counts of ``value`` per bin [lo, hi) of ``edges`` (values >= the last edge in one bin)."""
+    bins = value.cut(list(edges[1:]), labels=_bin_labels(edges), left_closed=True)
+    return images.select(bins.alias("bin")).group_by("bin").len()
 
 
 def format_stats(stats: dict[str, Any]) -> str:

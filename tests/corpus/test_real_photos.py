@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import polars as pl
 from PIL import Image
 from raw_inputs import REAL_PHOTOS, ingest_paths
 
 from corpus.dataset import Dataset
+from corpus.stats import SIDE_BINS, dataset_stats
 from corpus.validate import validate
 
 CAPTIONS = REAL_PHOTOS / "captions.jsonl"
@@ -54,3 +56,25 @@ def test_every_photo_decodes_and_keeps_its_stored_size_and_orientation(tmp_path)
         assert stored.orientation == (int(exif.group(1)) if exif else 1)
     manifest = pl.read_parquet(tmp_path / "ds" / "manifest.parquet")
     assert manifest["min_side"].min() == 102 and manifest["max_side"].max() == 3264
+
+
+def test_stats_bin_every_photo_by_longest_side_and_aspect(tmp_path):
+    """Bins are [lo, hi): a 2048 px side counts in 2048-4096, as a 3264 px one does."""
+    table = tmp_path / "photos.jsonl"
+    files = sorted(p for p in REAL_PHOTOS.iterdir() if p.suffix in (".jpg", ".png"))
+    table.write_text("".join(json.dumps({"file": str(p), "caption": p.stem}) + "\n" for p in files))
+    ingest_paths(tmp_path / "ds", table)
+    stats = dataset_stats(Dataset.open(tmp_path / "ds"))
+    sizes = [Image.open(p).size for p in files]
+    expected = Counter(_bin(max(w, h), SIDE_BINS) for w, h in sizes)
+    assert stats["max_side_hist"] == {k: expected.get(k, 0) for k in stats["max_side_hist"]}
+    assert sum(stats["aspect_hist"].values()) == stats["images"] == 32
+    assert stats["aspect_hist"]["0.9-1.1"] == sum(0.9 <= w / h < 1.1 for w, h in sizes)
+    assert stats["max_side_hist"]["2048-4096"] == 2  # the 2048 and 3264 px camera-trap photos
+
+
+def _bin(value: float, edges: tuple[float, ...]) -> str:
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        if lo <= value < hi:
+            return f"{lo:g}-{hi:g}"
+    return f">={edges[-1]:g}"
