@@ -81,7 +81,14 @@ def _add_ingest(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="auto", help="raw format of every SRC")
     p.add_argument("--task", choices=TASKS, help="task of every SRC (default: from the format)")
     p.add_argument("--source", help="source name used in keys (default: each SRC's stem)")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    p.add_argument(
+        "--workers", type=int, default=1, help="local worker processes (without --scheduler)"
+    )
+    p.add_argument(
+        "--scheduler",
+        help="tcp://HOST:PORT of a running dask scheduler: its workers ingest the chunks "
+        "(they must see every SRC and --out at the same paths)",
+    )
     p.add_argument("--shard-format", choices=SHARD_FORMATS, default="webdataset")
     p.add_argument("--shard-samples", type=int, default=5000, help="input records per chunk")
     p.add_argument("--shard-bytes", type=float, default=1e9, help="max bytes per shard part")
@@ -139,6 +146,7 @@ def _ingest(args) -> int:
         shard_samples=args.shard_samples,
         shard_bytes=int(args.shard_bytes),
         workers=args.workers,
+        scheduler=args.scheduler,
         max_pixels=args.max_pixels,
         verify=args.verify,
         reencode=args.reencode,

@@ -9,15 +9,14 @@ the output an uninterrupted run gives. The runner only maps tasks and sums their
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 from tqdm import tqdm
 
+from corpus.cluster import TASK_RETRIES, dask_client
 from corpus.dataset import Dataset, code_version
 from filters.decide import replay
 from filters.finalize import finalize, load_rows
@@ -27,7 +26,6 @@ from filters.stats import RunStats
 from filters.tables import write_table_atomic
 from filters.workdir import WorkDir
 
-TASK_RETRIES = 3  # a task whose worker died is retried elsewhere (dask counts the deaths)
 ALIVE_SCHEMA = pa.schema([("id", pa.string()), ("shard", pa.string()), ("alive", pa.bool_())])
 
 
@@ -41,21 +39,6 @@ class RunConfig:
     materialize: bool = False
     measure_all: bool = False  # measure every step on every sample (for threshold sweeps)
     progress: bool = True
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None, workers: int) -> Iterator:
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    with cluster, Client(cluster) as client:
-        yield client
 
 
 def run(cfg: RunConfig) -> dict:

@@ -62,12 +62,18 @@ def rejects_path(work: Path, index: int) -> Path:
     return work / "rejects" / f"{chunk_prefix(index)}.parquet"
 
 
-def clear_chunk(shards_dir: Path, index: int) -> None:
-    """Remove every file an interrupted attempt at this chunk may have left."""
+def clear_chunk(shards_dir: Path, work: Path, index: int) -> None:
+    """Remove every file an interrupted attempt at this chunk may have left: its shards and
+    the temporaries of its rejects table and marker."""
     prefix = chunk_prefix(index)
-    for pattern in (f"{prefix}-*", f".{prefix}-*"):
-        for path in shards_dir.glob(pattern):
-            path.unlink()
+    stale = [
+        *shards_dir.glob(f"{prefix}-*"),
+        *shards_dir.glob(f".{prefix}-*"),
+        *rejects_path(work, index).parent.glob(f".{prefix}.*"),
+        *marker_path(work, index).parent.glob(f".{prefix}.*"),
+    ]
+    for path in stale:
+        path.unlink(missing_ok=True)  # a stale worker of a killed run may be clearing too
 
 
 def process_chunk(
@@ -78,7 +84,7 @@ def process_chunk(
     max_bytes: int,
     durable: bool = False,
 ) -> ChunkResult:
-    clear_chunk(shards_dir, task.index)
+    clear_chunk(shards_dir, work, task.index)
     prefix = chunk_prefix(task.index)
     router = ShardRouter(shards_dir, prefix, shard_format, max_bytes, durable)
     rejects = []

@@ -1,7 +1,10 @@
 """The ingest driver: stream raw records into chunks, run chunks on workers, finish the dataset.
 
-Records are enumerated lazily in the main process and grouped into chunks of `shard_samples`;
-at most two chunks per worker are in flight, so memory stays bounded however large the input.
+Records are enumerated lazily in the main process and grouped into chunks of `shard_samples`.
+Chunks run inline (one worker), on local forked processes (`workers`), or on the workers of a
+dask scheduler (`scheduler`, tcp://HOST:PORT; they must see the inputs and the output at the same
+paths). At most two chunks per worker are in flight, so memory stays bounded however large the
+input; a chunk whose dask worker died is run again elsewhere (chunks are idempotent).
 Chunks with a marker from an earlier attempt are skipped; the rest are (re)done; the manifest,
 rejects table and dataset.json are rebuilt from the markers at the end. The same inputs and
 options therefore always produce the same dataset, interrupted or not.
@@ -9,10 +12,11 @@ options therefore always produce the same dataset, interrupted or not.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -22,6 +26,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from corpus.atomic import write_parquet_atomic
+from corpus.cluster import TASK_RETRIES, dask_client
 from corpus.dataset import lineage, write_dataset_json, write_manifest
 from corpus.images import DEFAULT_MAX_PIXELS
 from corpus.ingest import readers
@@ -69,7 +74,8 @@ class IngestConfig:
     shard_format: str = "webdataset"
     shard_samples: int = 5000  # input records per chunk, i.e. per unit of work
     shard_bytes: int = 1_000_000_000  # a shard part closes past this size
-    workers: int = 1
+    workers: int = 1  # local worker processes when no scheduler is given
+    scheduler: str | None = None  # tcp://HOST:PORT of a running dask scheduler
     max_pixels: int = DEFAULT_MAX_PIXELS
     verify: str = "header"
     reencode: str = "never"
@@ -109,7 +115,9 @@ def _check_same_run(work: Path, sources: list[SourceSpec], cfg: IngestConfig) ->
         "chunk_format": CHUNK_FORMAT,
         "sources": [{**asdict(s), "path": str(s.path.resolve())} for s in sources],
         "config": {
-            k: v for k, v in asdict(cfg).items() if k not in ("out", "workers", "progress", "fsync")
+            k: v
+            for k, v in asdict(cfg).items()
+            if k not in ("out", "workers", "scheduler", "progress", "fsync")
         },
     }
     path = work / "run.json"
@@ -124,7 +132,7 @@ def _chunk_tasks(sources: list[SourceSpec], cfg: IngestConfig) -> Iterator[Chunk
     index = 0
     for spec in sources:
         options = BuildOptions(spec.source, cfg.max_pixels, cfg.verify, cfg.reencode)
-        records = readers.read(spec.path, spec.format, spec.task)
+        records = readers.read(spec.path.resolve(), spec.format, spec.task)
         while chunk := list(islice(records, cfg.shard_samples)):
             yield ChunkTask(index, chunk, options)
             index += 1
@@ -133,7 +141,9 @@ def _chunk_tasks(sources: list[SourceSpec], cfg: IngestConfig) -> Iterator[Chunk
 def _run_chunks(tasks: Iterator[ChunkTask], cfg: IngestConfig, work: Path) -> IngestSummary:
     summary = IngestSummary()
     bar = tqdm(desc="ingest", unit=" samples", disable=not cfg.progress)
-    args = (cfg.out / "shards", work, cfg.shard_format, cfg.shard_bytes, cfg.fsync)
+    # Absolute paths, here and in the records: a dask worker may run in another directory.
+    shards = (cfg.out / "shards").resolve()
+    args = (shards, work.resolve(), cfg.shard_format, cfg.shard_bytes, cfg.fsync)
 
     def account(result: ChunkResult, skipped: bool) -> None:
         summary.read += result.read
@@ -145,11 +155,12 @@ def _run_chunks(tasks: Iterator[ChunkTask], cfg: IngestConfig, work: Path) -> In
         bar.set_postfix(kept=summary.kept, rejected=summary.rejected)
 
     pending = (t for t in tasks if not _skip(t, work, account))
-    if cfg.workers <= 1:
+    if cfg.workers <= 1 and not cfg.scheduler:
         for task in pending:
             account(process_chunk(task, *args), False)
     else:
-        _run_parallel(pending, cfg.workers, args, account)
+        with _executor(cfg) as (executor, max_in_flight):
+            _run_parallel(pending, executor, max_in_flight, args, account)
     bar.close()
     return summary
 
@@ -161,15 +172,30 @@ def _skip(task: ChunkTask, work: Path, account) -> bool:
     return done is not None
 
 
-def _run_parallel(tasks: Iterator[ChunkTask], workers: int, args: tuple, account) -> None:
+@contextlib.contextmanager
+def _executor(cfg: IngestConfig) -> Iterator[tuple[Executor, int]]:
+    """Where chunks run, and how many may be in flight (two per worker thread): the workers of
+    the dask scheduler, else local processes forked from this one (they start in milliseconds,
+    where a LocalCluster takes seconds)."""
+    if cfg.scheduler:
+        with dask_client(cfg.scheduler, cfg.workers) as client:
+            threads = max(1, sum(client.nthreads().values()))
+            yield client.get_executor(retries=TASK_RETRIES, pure=False), 2 * threads
+        return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
-        in_flight: set[Future] = set()
-        for task in tasks:
-            in_flight.add(pool.submit(process_chunk, task, *args))
-            if len(in_flight) >= 2 * workers:
-                in_flight = _drain(in_flight, account, FIRST_COMPLETED)
-        _drain(in_flight, account, None)
+    with ProcessPoolExecutor(cfg.workers, mp_context=context, initializer=die_with_parent) as pool:
+        yield pool, 2 * cfg.workers
+
+
+def _run_parallel(
+    tasks: Iterator[ChunkTask], executor: Executor, max_in_flight: int, args: tuple, account
+) -> None:
+    in_flight: set[Future] = set()
+    for task in tasks:
+        in_flight.add(executor.submit(process_chunk, task, *args))
+        if len(in_flight) >= max_in_flight:
+            in_flight = _drain(in_flight, account, FIRST_COMPLETED)
+    _drain(in_flight, account, None)
 
 
 def _drain(in_flight: set[Future], account, return_when) -> set[Future]:

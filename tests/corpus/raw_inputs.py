@@ -1,4 +1,4 @@
-"""Small raw inputs in every format ingest reads, made in the test."""
+"""Small raw inputs in every format ingest reads, made in the test; ingesting and comparing."""
 
 from __future__ import annotations
 
@@ -42,6 +42,16 @@ def write_folder(root: Path, n: int = 6) -> Path:
     (root / "broken.jpg").write_bytes(b"this is not a jpeg")
     (root / "broken.txt").write_text("caption of a broken file")
     (root / "orphan.txt").write_text("a caption with no image")
+    return root
+
+
+def write_numbered_folder(root: Path, n: int) -> Path:
+    """n distinct 96x96 PNGs with captions, and one empty image file (a rejection)."""
+    root.mkdir(parents=True)
+    for i in range(n):
+        (root / f"{i:04d}.png").write_bytes(encode((i % 256, 80, 160), size=(96, 96), seed=i))
+        (root / f"{i:04d}.txt").write_text(f"image {i}")
+    (root / "0007.png").write_bytes(b"")
     return root
 
 
@@ -105,3 +115,22 @@ def write_img2dataset(root: Path, n: int = 3) -> Path:
 def ingest_paths(out: Path, *paths: Path, **cfg) -> object:
     cfg.setdefault("progress", False)
     return ingest([SourceSpec(p) for p in paths], IngestConfig(out=out, **cfg))
+
+
+def assert_same_dataset(a: Path, b: Path) -> None:
+    """Every file two ingests left (work directory included) is byte-identical, except
+    dataset.json's lineage, of which only what the inputs decide is compared (not the command,
+    code version or time)."""
+    files_a, files_b = _files(a), _files(b)
+    assert files_a.keys() == files_b.keys()
+    assert [name for name in files_a if files_a[name] != files_b[name]] == []
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    files = {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+    info = json.loads(files["dataset.json"])
+    info["lineage"] = {k: info["lineage"][k] for k in ("tool", "sources")}
+    files["dataset.json"] = json.dumps(info).encode()
+    return files
