@@ -104,3 +104,16 @@ def save_tiny_llava(
             adjust(model)
     model.save_pretrained(folder)
     return folder
+
+
+def save_character_llava(folder: Path, ends_like: str | None = None) -> Path:
+    """A tiny Llava over the printable characters. With `ends_like` it ends its reply (eos) where
+    it would write that character, so the replies of one batch end at different steps."""
+    vocab = {c: i for i, c in enumerate([*map(chr, range(32, 127)), "\n", *SPECIALS])}
+
+    def end_there(model: LlavaForConditionalGeneration) -> None:
+        head = model.get_output_embeddings().weight
+        head[vocab["</s>"]] = 1.1 * head[vocab[ends_like]]  # just above: wins where it would
+
+    tokenizer = character_tokenizer(vocab, unknown="?")
+    return save_tiny_llava(folder, vocab, tokenizer, adjust=end_there if ends_like else None)

@@ -8,7 +8,15 @@ from functools import partial
 
 import pytest
 from filter_helpers import edit, image, t2i
-from tiny_judge import LABELS, UNKNOWN, answer_with_digits, judge_inputs, label_probs
+from tiny_judge import (
+    LABELS,
+    UNKNOWN,
+    answer_with_digits,
+    assert_batched_scores_equal_alone,
+    judge_inputs,
+    label_probs,
+    mixed_batch,
+)
 from tiny_qwen_vl import KINDS, MERGE, SPECIALS, save_tiny_qwen_vl
 
 from filters.operators.vlm_score import TOP_LOGPROBS, VLMScore, VLMScoreParams
@@ -63,3 +71,7 @@ def test_stored_distribution_is_the_softmax_of_the_models_logits(judge):
         assert s["expected"] == pytest.approx(sum(i * p for i, p in enumerate(s["probs"])))
         assert s["greedy"] == max(range(len(LABELS)), key=s["probs"].__getitem__)
         assert s["judge"] == judge.judge_id and judge.judge(s) is None
+
+
+def test_a_batch_scores_as_each_sample_alone(judge, monkeypatch):
+    assert_batched_scores_equal_alone(judge, mixed_batch(), monkeypatch)

@@ -13,13 +13,17 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import pytest
 import torch
+from filter_helpers import edit, image, t2i
 from tiny_llava import SPECIALS, character_tokenizer, save_tiny_llava
 from tokenizers import pre_tokenizers
 from transformers import LlavaForConditionalGeneration, PreTrainedTokenizerFast
 
 from corpus.schema import Sample
+from filters.operator import Operator
 from filters.operators.vlm_score import VLMScore
+from models.external.chat import ChatReply, ChatRequest
 from models.external.transformers_vlm import to_template_messages
 
 LABELS = ("0", "1", "2", "3", "4", "5")
@@ -74,3 +78,46 @@ def label_probs(op: VLMScore, sample: Sample) -> list[float]:
     with torch.inference_mode():
         logits = op.backend.model(**judge_inputs(op, sample)).logits[0, -1, ids]
     return torch.softmax(logits.float(), dim=-1).tolist()
+
+
+def mixed_batch() -> list[Sample]:
+    """t2i and edit samples whose prompts differ in length and images in size and number, so
+    their requests share one padded forward."""
+    return [
+        t2i("red", image("target", (64, 64)), prompt="a red square"),
+        t2i("blue", image("target", (48, 80), color=(20, 40, 220)), prompt="a blue circle, small"),
+        edit("edit", image("source", (40, 56)), image("target", (96, 64), color=(20, 40, 220))),
+        t2i("green", image("target", (120, 30), color=(30, 200, 60)), prompt="green"),
+    ]
+
+
+def measure_in_one_batch(op: Operator, samples: list[Sample], monkeypatch) -> list[dict]:
+    """`op`'s stats of `samples`, checked to come from one batch of its transformers judge (when
+    a batch fails, the operator measures its samples one at a time instead)."""
+    sizes = []
+    complete_batch = op.backend.complete_batch
+
+    def counted(requests: list[ChatRequest]) -> list[ChatReply]:
+        sizes.append(len(requests))
+        return complete_batch(requests)
+
+    monkeypatch.setattr(op.backend, "complete_batch", counted)
+    stats = op.run_measure(samples)
+    assert sizes == [len(samples)]
+    return stats
+
+
+def assert_batched_scores_equal_alone(op: VLMScore, samples: list[Sample], monkeypatch) -> None:
+    """The stats of one batch (one forward per generated token) are those each sample gets on
+    its own."""
+    batched = measure_in_one_batch(op, samples, monkeypatch)
+    alone = [op.run_measure([s])[0] for s in samples]
+    lengths = {judge_inputs(op, s)["input_ids"].shape[1] for s in samples}
+    assert len(lengths) == len(samples)  # every row of the batch is padded differently
+    assert len({tuple(round(p, 4) for p in s["probs"]) for s in alone}) == len(samples)
+    for sample, b, a in zip(samples, batched, alone, strict=True):
+        # a helper module: pytest does not explain its asserts, so they say what they compare
+        said = f"{sample.id}: batched {b}, alone {a}"
+        assert b["probs"] == pytest.approx(a["probs"], abs=1e-5), said
+        assert b["expected"] == pytest.approx(a["expected"], abs=1e-5), said
+        assert b["greedy"] == a["greedy"], said

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
-from tiny_llava import SPECIALS, character_tokenizer, save_tiny_llava
+from tiny_llava import save_character_llava
 
 from models.external.backends import make_backend
 from models.external.chat import ChatRequest, user_message
@@ -14,16 +14,12 @@ from models.external.transformers_vlm import TransformersVLM
 
 @pytest.fixture(scope="module")
 def tiny_vlm(tmp_path_factory):
-    vocab = {c: i for i, c in enumerate([chr(i) for i in range(32, 127)] + ["\n"])}
-    for special in SPECIALS:
-        vocab[special] = len(vocab)
-    tok = character_tokenizer(vocab, unknown="?")
-    return save_tiny_llava(tmp_path_factory.mktemp("llava"), vocab, tok)
+    return save_character_llava(tmp_path_factory.mktemp("llava"), ends_like="{")
 
 
-def request(color=(255, 0, 0), k=0):
-    message = user_message(Image.new("RGB", (64, 48), color), "Score 0-5:")
-    return ChatRequest([message], max_tokens=3, top_logprobs=k)
+def request(color=(255, 0, 0), k=0, size=(64, 48), prompt="Score 0-5:", max_tokens=3):
+    message = user_message(Image.new("RGB", size, color), prompt)
+    return ChatRequest([message], max_tokens=max_tokens, top_logprobs=k)
 
 
 def test_greedy_reply_with_top_logprobs(tiny_vlm):
@@ -36,6 +32,33 @@ def test_greedy_reply_with_top_logprobs(tiny_vlm):
         assert all(v <= 0 for v in step.values())
     assert backend.complete([request()])[0].top_logprobs is None
     assert backend.describe()["class"] == "LlavaForConditionalGeneration"
+
+
+def test_a_batch_answers_as_each_request_alone(tiny_vlm):
+    """Prompts and images of different lengths and sizes share a left-padded forward; rows that
+    end early keep only their own steps; requests of other lengths or k get their own batches."""
+    requests = [
+        request((255, 0, 0), 4, (64, 48), "Score 0-5:", 8),
+        request((0, 0, 255), 4, (30, 90), "Describe the image in one word please", 8),
+        request((0, 200, 0), 4, (64, 64), "Hi", 8),
+        request((200, 200, 0), 0, (120, 40), "What colour?", 8),
+        request((0, 0, 0), 2, (50, 50), "Is it dark", 5),
+        request((9, 9, 9), 4, (20, 70), "Score the image", 8),
+    ]
+    batched = TransformersVLM(str(tiny_vlm), device="cpu", batch_size=4).complete(requests)
+    alone = TransformersVLM(str(tiny_vlm), device="cpu", batch_size=1).complete(requests)
+    texts = [r.text for r in alone]
+    assert [r.text for r in batched] == texts
+    assert {len(t) for t in texts} > {8}  # some replies ended early, some did not
+    assert batched[3].top_logprobs is alone[3].top_logprobs is None
+    for b, a, q in zip(batched, alone, requests, strict=True):
+        if not q.top_logprobs:
+            continue
+        steps = min(len(a.text) + 1, q.max_tokens)  # one per token (a character), eos included
+        assert len(b.top_logprobs) == len(a.top_logprobs) == steps
+        for b_step, a_step in zip(b.top_logprobs, a.top_logprobs, strict=True):
+            assert b_step.keys() == a_step.keys()
+            assert [b_step[t] for t in a_step] == pytest.approx(list(a_step.values()), abs=1e-5)
 
 
 def test_spec_string_and_cache(tiny_vlm, tmp_path):
