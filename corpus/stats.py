@@ -60,7 +60,10 @@ def _histogram_query(
     images: pl.LazyFrame, value: pl.Expr, edges: tuple[float, ...]
 ) -> pl.LazyFrame:
     """Counts of ``value`` per bin [lo, hi) of ``edges`` (values >= the last edge in one bin)."""
-    bins = value.cut(list(edges[1:]), labels=_bin_labels(edges), left_closed=True)
+    labels = _bin_labels(edges)
+    bins = pl.lit(labels[-1])
+    for hi, label in reversed(list(zip(edges[1:], labels, strict=False))):
+        bins = pl.when(value < hi).then(pl.lit(label)).otherwise(bins)
     return images.select(bins.alias("bin")).group_by("bin").len()
 
 
