@@ -8,8 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,3 +76,41 @@ def wait_until(condition, proc: subprocess.Popen | None = None) -> None:
         if proc is not None and proc.poll() is not None:
             return
         time.sleep(POLL_S)
+
+
+def kill_a_worker_mid_run(run: Callable[[], None], done: Callable[[], int], worker) -> int:
+    """Run ``run`` in a thread, SIGKILL ``worker`` once ``done()`` (finished tasks) is above 0,
+    wait for the run to end and re-raise its error; returns how many tasks were done at the kill."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            run()
+        except BaseException as e:  # re-raised in the test's thread
+            errors.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    wait_until(done)
+    done_at_kill = done()
+    kill(worker)
+    thread.join(timeout=300)
+    assert not errors, errors
+    return done_at_kill
+
+
+def kill_then_rerun(
+    cmd: list[str], finished: Callable[[], list[Path]], total: int, final: Path, log: Path,
+    min_done: int = 1,
+) -> None:  # fmt: skip
+    """Start ``cmd``; SIGKILL it (its session: driver, scheduler, workers) once ``min_done`` of
+    its ``total`` tasks have finished, before its ``final`` file exists; rerun it to the end. The
+    finished tasks' files must be left as they were: a resumed run skips them."""
+    proc = spawn(cmd, log)
+    wait_until(lambda: len(finished()) >= min_done, proc)
+    kill(proc)
+    survived = {p: p.stat().st_mtime_ns for p in finished()}
+    assert 0 < len(survived) < total and not final.exists()
+    rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert {p: p.stat().st_mtime_ns for p in survived} == survived

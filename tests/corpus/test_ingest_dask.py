@@ -4,13 +4,11 @@ after a SIGKILL of the whole run and a rerun, and with a worker killed mid-run."
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from dask_cluster import REPO, cli_cluster, kill, spawn, wait_until
+from dask_cluster import cli_cluster, kill_a_worker_mid_run, kill_then_rerun
 from raw_inputs import assert_same_dataset, ingest_paths, write_numbered_folder
 
 from corpus.ingest.run import WORK_DIR
@@ -60,15 +58,8 @@ def test_sigkill_of_the_whole_run_resumes_to_the_same_dataset(cluster, numbered,
     cmd = [sys.executable, "-m", "corpus", "ingest", str(src), "--out", str(out),
            "--scheduler", address, "--shard-samples", str(CHUNK), "--verify", "decode",
            "--no-progress"]  # fmt: skip
-    proc = spawn(cmd, tmp_path / "run.log")
-    wait_until(lambda: len(_markers(out)) >= 3, proc)
-    kill(proc)
-    survived = {p: p.stat().st_mtime_ns for p in _markers(out)}
-    assert 0 < len(survived) < CHUNKS
-    assert not (out / "dataset.json").exists()
-    rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert {p: p.stat().st_mtime_ns for p in survived} == survived  # finished chunks skipped
+    final = out / "dataset.json"
+    kill_then_rerun(cmd, lambda: _markers(out), CHUNKS, final, tmp_path / "run.log", min_done=3)
     assert_same_dataset(local, out)
 
 
@@ -76,20 +67,10 @@ def test_a_worker_killed_mid_run_changes_nothing(cluster, numbered, tmp_path):
     address, workers = cluster
     src, local = numbered
     out = tmp_path / "killed_worker"
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            ingest_paths(out, src, scheduler=address, **OPTIONS)
-        except BaseException as e:  # re-raised in the test thread
-            errors.append(e)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    wait_until(lambda: _markers(out))
-    done_at_kill = len(_markers(out))
-    kill(workers[0])
-    thread.join(timeout=300)
-    assert not errors, errors
+    done_at_kill = kill_a_worker_mid_run(
+        lambda: ingest_paths(out, src, scheduler=address, **OPTIONS),
+        lambda: len(_markers(out)),
+        workers[0],
+    )
     assert 0 < done_at_kill < CHUNKS
     assert_same_dataset(local, out)

@@ -4,14 +4,12 @@ output of an uninterrupted LocalCluster run."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from dask_cluster import cli_cluster, kill, spawn, wait_until
-from filter_helpers import REPO, assert_same_outputs, run_recipe
+from dask_cluster import cli_cluster, kill_a_worker_mid_run, kill_then_rerun
+from filter_helpers import assert_same_outputs, run_recipe
 
 pytestmark = pytest.mark.slow  # dask scheduler and worker processes, SIGKILL
 
@@ -38,21 +36,11 @@ def test_runs_on_a_cli_started_scheduler_and_two_workers(cluster, shapes, fast_r
 def test_a_worker_killed_mid_run_changes_nothing(cluster, shapes, fast_recipe, demo_run, tmp_path):
     address, workers = cluster
     out = tmp_path / "killed_worker"
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            run_recipe(fast_recipe, shapes, out, scheduler=address)
-        except BaseException as e:  # re-raised in the test thread
-            errors.append(e)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    wait_until(lambda: _done(out))
-    done_at_kill = len(_done(out))
-    kill(workers[0])
-    thread.join(timeout=300)
-    assert not errors, errors
+    done_at_kill = kill_a_worker_mid_run(
+        lambda: run_recipe(fast_recipe, shapes, out, scheduler=address),
+        lambda: len(_done(out)),
+        workers[0],
+    )
     total_tasks = len(shapes.shards()) * 2  # two stages
     assert 0 < done_at_kill < total_tasks
     assert_same_outputs(demo_run, out)
@@ -63,14 +51,6 @@ def test_sigkill_of_the_whole_run_resumes_to_the_same_output(shapes, fast_recipe
     out = tmp_path / "killed_run"
     cmd = [sys.executable, "-m", "filters", "run", str(fast_recipe), "--input", str(shapes.root),
            "--out", str(out), "--workers", "2", "--no-progress"]  # fmt: skip
-    proc = spawn(cmd, tmp_path / "run.log")
-    wait_until(lambda: _done(out), proc)
-    kill(proc)  # the driver, its LocalCluster scheduler and workers, all at once
-    survived = {p: p.stat().st_mtime_ns for p in _done(out)}
-    total_tasks = len(shapes.shards()) * 2
-    assert 0 < len(survived) < total_tasks
-    assert not (out / "report.json").exists()
-    rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert {p: p.stat().st_mtime_ns for p in survived} == survived  # finished tasks skipped
+    total_tasks = len(shapes.shards()) * 2  # two stages
+    kill_then_rerun(cmd, lambda: _done(out), total_tasks, out / "report.json", tmp_path / "run.log")
     assert_same_outputs(demo_run, out)
