@@ -136,12 +136,12 @@ def main() -> None:
 
 def print_table(results: dict[str, dict[int, tuple[float, float]]], sizes: list[int]) -> None:
     print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    head = "".join(f"{f'{n / 1e6:g}M rows':>26}" for n in sizes)
+    head = "".join(f"  {f'{n / 1e6:g}M rows':>26}" for n in sizes)
     print(f"{'command':<24}{head}   (seconds / peak MB, x the {sizes[0] / 1e6:g}M run)")
     for name, by_rows in results.items():
         t0, m0 = by_rows[sizes[0]]
         cells = "".join(
-            f"{f'{t:.1f} s {m:,.0f} MB x{t / t0:.1f}/{m / m0:.1f}':>26}"
+            f"  {f'{t:.1f} s {m:,.0f} MB x{t / t0:.1f}/{m / m0:.1f}':>26}"
             for t, m in (by_rows[n] for n in sizes)
         )
         print(f"{name:<24}{cells}")
