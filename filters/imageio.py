@@ -28,6 +28,12 @@ def header_size(image: Image) -> tuple[int, int]:
     return width, height
 
 
+def judge_view(image: Image) -> bytes | PIL.Image.Image:
+    """The image as a judge model must see it: the original bytes when they show upright,
+    else the upright pixels (judges and their servers decode without applying EXIF)."""
+    return image.data if image.orientation == 1 else decode_rgb(image)
+
+
 def decode_rgb(image: Image, max_side: int | None = None) -> PIL.Image.Image:
     """Decode to upright RGB; with `max_side`, downscale so the longer side is at most that.
 

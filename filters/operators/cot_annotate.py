@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from corpus.schema import Sample
+from filters.imageio import judge_view
 from filters.judging import load_judge
 from filters.operator import Operator, Stat, Verdict, measure_param, param, register
 from models.external.chat import ChatRequest, user_message
@@ -79,7 +80,8 @@ class CotAnnotate(Operator):
             ChatRequest(
                 [
                     user_message(
-                        *[i.data for i in s.images], PROMPT.format(task=s.task, text=s.text())
+                        *[judge_view(i) for i in s.images],
+                        PROMPT.format(task=s.task, text=s.text()),
                     )
                 ],
                 max_tokens=p.max_tokens,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from corpus.schema import Sample
+from filters.imageio import judge_view
 from filters.judging import check_single_tokens, judge_tokenizer, load_judge, score_distribution
 from filters.operator import Operator, Stat, Verdict, measure_param, param, register
 from models.external.chat import ChatRequest, user_message
@@ -86,7 +87,7 @@ class VLMScore(Operator):
 
     def request(self, sample: Sample) -> tuple[str, ChatRequest]:
         aspect = self.aspect(sample)
-        images = [img.data for img in sample.images]
+        images = [judge_view(img) for img in sample.images]
         message = user_message(*images, TEMPLATES[aspect].format(text=sample.text()))
         return aspect, ChatRequest(
             [message], max_tokens=MAX_TOKENS, temperature=0.0, top_logprobs=TOP_LOGPROBS

@@ -10,8 +10,10 @@ from tokenizers import Tokenizer
 from tokenizers.models import BPE
 from transformers import PreTrainedTokenizerFast
 
+from filters.imageio import decode_rgb
 from filters.judging import check_single_tokens, score_distribution
 from filters.operators.vlm_score import LABELS, VLMScore, VLMScoreParams
+from models.external.chat import image_pil
 
 
 def peaked(text: str) -> dict[str, float]:
@@ -60,3 +62,19 @@ def test_labels_must_be_single_tokens():
 def test_only_matching_tasks_are_judged():
     op = VLMScore(VLMScoreParams(aspect="instruction_following"))
     assert not op.applies(t2i("a", image("target")))
+
+
+def test_judges_see_exif_rotated_photos_upright():
+    """Judges decode without EXIF: a photo stored sideways (orientation 6) is sent upright, an
+    upright one as its original bytes (so cached judgements of ordinary images still match)."""
+    op = VLMScore(VLMScoreParams(judge="replay:unused.jsonl"))
+    sideways, upright = image("target", (48, 32), orientation=6), image("target", (48, 32))
+    [rotated] = _request_images(op, t2i("sideways", sideways))
+    assert image_pil(rotated).size == (32, 48)
+    assert image_pil(rotated).tobytes() == decode_rgb(sideways).tobytes()
+    assert _request_images(op, t2i("upright", upright)) == [upright.data]
+
+
+def _request_images(op: VLMScore, sample) -> list:
+    _, request = op.request(sample)
+    return [p["image"] for p in request.messages[0]["content"] if p["type"] == "image"]
