@@ -12,7 +12,7 @@ from corpus.images import DEFAULT_MAX_PIXELS
 from corpus.ingest import FORMATS, IngestConfig, SourceSpec, ingest
 from corpus.ingest.build import REENCODE_MODES
 from corpus.schema import TASKS
-from corpus.shards import SHARD_FORMATS, ShardError
+from corpus.shards import DEFAULT_FORMAT, SHARD_FORMATS, ShardError
 
 DESCRIPTION = """\
 The training corpus: sample schema, WebDataset/Arrow shards with Parquet sidecars, manifests.
@@ -89,7 +89,7 @@ def _add_ingest(sub) -> None:
         help="tcp://HOST:PORT of a running dask scheduler: its workers ingest the chunks "
         "(they must see every SRC and --out at the same paths)",
     )
-    p.add_argument("--shard-format", choices=SHARD_FORMATS, default="webdataset")
+    p.add_argument("--shard-format", choices=SHARD_FORMATS, default=DEFAULT_FORMAT)
     p.add_argument("--shard-samples", type=int, default=5000, help="input records per chunk")
     p.add_argument("--shard-bytes", type=float, default=1e9, help="max bytes per shard part")
     p.add_argument(

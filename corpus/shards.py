@@ -21,6 +21,7 @@ import io
 import json
 import os
 import tarfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,6 @@ import pyarrow.parquet as pq
 from corpus.atomic import temporary_name
 from corpus.schema import Sample
 
-SHARD_FORMATS = ("webdataset", "arrow")
-DATA_SUFFIX = {"webdataset": ".tar", "arrow": ".arrow"}
 TAR_BLOCK = 512
 # Fixed member metadata so the same samples always give byte-identical tars.
 MEMBER_MTIME = 946684800  # 2000-01-01: some tar tools warn on mtime 0
@@ -118,13 +117,6 @@ def _ustar_template() -> bytes:
 _USTAR_TEMPLATE = _ustar_template()
 
 
-def layout(sample: Sample, shard_format: str) -> tuple[str, ...]:
-    """What must be equal for two samples to share a shard (their member or column set)."""
-    if shard_format == "webdataset":
-        return (sample.task, *(f"{img.role}.{img.format}" for img in sample.images))
-    return (sample.task, *(img.role for img in sample.images))
-
-
 def sidecar_row(sample: Sample, shard: str, offset: int, size: int) -> dict[str, Any]:
     """The sample's sidecar/manifest row: the columns `corpus select` and training query."""
     imgs = sample.images
@@ -163,108 +155,6 @@ def sidecar_row(sample: Sample, shard: str, offset: int, size: int) -> dict[str,
     }
 
 
-@dataclass
-class ShardWriter:
-    """Writes one shard under temporary names; `commit()` renames it into place.
-
-    With `durable`, the data file is fsync'ed before it is renamed, so a done marker also
-    survives a power loss; without it a killed process still never leaves a partial shard
-    marked done (the page cache outlives the process), and `corpus validate` checks every
-    image's sha256 after a machine crash. fsync makes ingest disk-bound (bench/ingest.py).
-    """
-
-    directory: Path
-    name: str
-    shard_format: str = "webdataset"
-    durable: bool = False
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    nbytes: int = 0
-
-    def __post_init__(self) -> None:
-        if self.shard_format not in SHARD_FORMATS:
-            raise ValueError(f"unknown shard format {self.shard_format!r} ({SHARD_FORMATS})")
-        self.data_path = self.directory / f"{self.name}{DATA_SUFFIX[self.shard_format]}"
-        # A private temporary name: two writers of one shard (say, a stale worker and a
-        # resumed run) can never write into the same file.
-        self._tmp = temporary_name(self.data_path)
-        self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
-        self._arrow_rows: list[Sample] = []
-
-    def add(self, sample: Sample) -> None:
-        if self.shard_format == "webdataset":
-            offset, size = self._add_tar(sample)
-        else:
-            offset, size = len(self._arrow_rows), sum(len(d) for _, d in member_names(sample))
-            self._arrow_rows.append(sample)
-        self.nbytes += size
-        self.rows.append(sidecar_row(sample, self.name, offset, size))
-
-    def _add_tar(self, sample: Sample) -> tuple[int, int]:
-        # Members are written directly (header, data, padding) rather than through
-        # TarFile.addfile, which copies every payload in 16 KB pieces.
-        start = self._file.tell()
-        for name, data in member_names(sample):
-            self._file.write(member_header(name, len(data)))
-            self._file.write(data)
-            self._file.write(b"\0" * (-len(data) % TAR_BLOCK))
-        return start, self._file.tell() - start
-
-    def commit(self) -> None:
-        """Finish the data file and sidecar, rename both into place, then write the marker."""
-        if self.shard_format == "webdataset":
-            end = self._file.tell() + 2 * TAR_BLOCK  # two zero blocks end the archive
-            self._file.write(b"\0" * (2 * TAR_BLOCK + (-end % tarfile.RECORDSIZE)))
-        else:
-            _write_arrow(self._file, self._arrow_rows)
-        self._file.flush()
-        if self.durable:
-            os.fsync(self._file.fileno())
-        self._file.close()
-        sidecar = self.directory / f"{self.name}.parquet"
-        sidecar_tmp = temporary_name(sidecar)
-        pq.write_table(pa.Table.from_pylist(self.rows, schema=SIDECAR_SCHEMA), sidecar_tmp)
-        os.replace(self._tmp, self.data_path)
-        os.replace(sidecar_tmp, sidecar)
-        done = self.directory / f"{self.name}.done"
-        done.write_text(json.dumps({"samples": len(self.rows), "bytes": self.nbytes}) + "\n")
-
-
-class ShardRouter:
-    """Routes samples to one open shard per layout, starting a new part past the size cap."""
-
-    def __init__(
-        self,
-        shards_dir: Path,
-        prefix: str,
-        shard_format: str,
-        max_bytes: int,
-        durable: bool = False,
-    ):
-        self.shards_dir, self.prefix = shards_dir, prefix
-        self.shard_format, self.max_bytes, self.durable = shard_format, max_bytes, durable
-        self.open: dict[tuple[str, ...], ShardWriter] = {}
-        self.names: list[str] = []
-
-    def add(self, sample: Sample) -> None:
-        key = layout(sample, self.shard_format)
-        writer = self.open.get(key)
-        if writer is None:
-            name = f"{self.prefix}-{len(self.names):03d}"
-            writer = ShardWriter(self.shards_dir, name, self.shard_format, self.durable)
-            self.open[key] = writer
-            self.names.append(name)
-        writer.add(sample)
-        if writer.nbytes >= self.max_bytes:
-            writer.commit()
-            del self.open[key]
-
-    def commit_all(self) -> list[str]:
-        for writer in self.open.values():
-            writer.commit()
-        self.open.clear()
-        return self.names
-
-
 def _arrow_schema(roles: list[str]) -> pa.Schema:
     image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
     features = {
@@ -292,15 +182,6 @@ def _write_arrow(file: io.BufferedWriter, samples: list[Sample]) -> None:
         stream.write_table(table)
 
 
-def read_tar_range(path: Path, offset: int, size: int) -> Sample:
-    """Read one sample by its byte range in a tar: only those bytes are read (unbuffered)."""
-    with open(path, "rb", buffering=0) as f:
-        chunk = os.pread(f.fileno(), size, offset)
-    if len(chunk) != size:
-        raise ShardError(f"{path}: offset {offset} size {size} runs past the end of the shard")
-    return _sample_from_members(path, _tar_members(io.BytesIO(chunk), path))
-
-
 def _tar_members(fileobj: io.IOBase, path: Path) -> Iterator[tuple[str, bytes]]:
     try:
         with tarfile.open(fileobj=fileobj, mode="r:") as tar:
@@ -317,13 +198,6 @@ def _split_member(name: str) -> tuple[str, str]:
     base = name.rsplit("/", 1)[-1]
     key, _, field_name = base.partition(".")
     return key, field_name
-
-
-def _sample_from_members(path: Path, members: Iterator[tuple[str, bytes]]) -> Sample:
-    samples = list(iter_tar_groups(path, members))
-    if len(samples) != 1:
-        raise ShardError(f"{path}: expected one sample in the byte range, found {len(samples)}")
-    return samples[0]
 
 
 def iter_tar_groups(path: Path, members: Iterator[tuple[str, bytes]]) -> Iterator[Sample]:
@@ -360,12 +234,6 @@ def _build(path: Path, key: str, fields: dict[str, bytes]) -> Sample:
         raise ShardError(f"{path}: key {key}: {e}") from None
 
 
-def iter_tar(path: Path) -> Iterator[Sample]:
-    """Every sample of a tar shard, in order."""
-    with open(path, "rb") as f:
-        yield from iter_tar_groups(path, _tar_members(f, path))
-
-
 def read_arrow_table(path: Path) -> pa.Table:
     with pa.memory_map(str(path)) as source:
         return pa.ipc.open_stream(source).read_all()
@@ -379,39 +247,233 @@ def _arrow_row_sample(path: Path, row: dict[str, Any]) -> Sample:
     return Sample.from_metadata(meta, images)
 
 
-def read_arrow_row(path: Path, index: int) -> Sample:
-    """One sample of an Arrow shard by row index (memory-mapped: only that row is touched)."""
-    table = read_arrow_table(path)
-    if not 0 <= index < table.num_rows:
-        raise ShardError(f"{path}: row {index} out of range ({table.num_rows} rows)")
-    return _arrow_row_sample(path, table.slice(index, 1).to_pylist()[0])
+class ShardFormat(ABC):
+    """One shard format: its data-file suffix, how samples share a shard, writing and reading.
+
+    `add` and `finish` write one shard's data file; `buffered` is that shard's list for a
+    format that can only write the file at the end.
+    """
+
+    name: str
+    suffix: str
+
+    @abstractmethod
+    def layout(self, sample: Sample) -> tuple[str, ...]:
+        """What must be equal for two samples to share a shard (their member or column set)."""
+
+    @abstractmethod
+    def add(
+        self, file: io.BufferedWriter, sample: Sample, buffered: list[Sample]
+    ) -> tuple[int, int]:
+        """Write (or buffer) one sample; returns its sidecar offset and size."""
+
+    @abstractmethod
+    def finish(self, file: io.BufferedWriter, buffered: list[Sample]) -> None:
+        """Complete the data file."""
+
+    @abstractmethod
+    def read(self, path: Path, offset: int, size: int) -> Sample:
+        """One sample by its sidecar offset and size."""
+
+    @abstractmethod
+    def iter(self, path: Path) -> Iterator[Sample]:
+        """Every sample of the data file, in order."""
 
 
-def iter_arrow(path: Path) -> Iterator[Sample]:
-    table = read_arrow_table(path)
-    for batch in table.to_batches(max_chunksize=64):
-        for row in batch.to_pylist():
-            yield _arrow_row_sample(path, row)
+class WebDatasetFormat(ShardFormat):
+    """Tar members per sample; the sidecar offset and size are the sample's byte range."""
+
+    name, suffix = "webdataset", ".tar"
+
+    def layout(self, sample: Sample) -> tuple[str, ...]:
+        return (sample.task, *(f"{img.role}.{img.format}" for img in sample.images))
+
+    def add(
+        self, file: io.BufferedWriter, sample: Sample, buffered: list[Sample]
+    ) -> tuple[int, int]:
+        # Members are written directly (header, data, padding) rather than through
+        # TarFile.addfile, which copies every payload in 16 KB pieces.
+        start = file.tell()
+        for name, data in member_names(sample):
+            file.write(member_header(name, len(data)))
+            file.write(data)
+            file.write(b"\0" * (-len(data) % TAR_BLOCK))
+        return start, file.tell() - start
+
+    def finish(self, file: io.BufferedWriter, buffered: list[Sample]) -> None:
+        end = file.tell() + 2 * TAR_BLOCK  # two zero blocks end the archive
+        file.write(b"\0" * (2 * TAR_BLOCK + (-end % tarfile.RECORDSIZE)))
+
+    def read(self, path: Path, offset: int, size: int) -> Sample:
+        """Only the sample's byte range is read (unbuffered)."""
+        with open(path, "rb", buffering=0) as f:
+            chunk = os.pread(f.fileno(), size, offset)
+        if len(chunk) != size:
+            raise ShardError(f"{path}: offset {offset} size {size} runs past the end of the shard")
+        samples = list(iter_tar_groups(path, _tar_members(io.BytesIO(chunk), path)))
+        if len(samples) != 1:
+            raise ShardError(f"{path}: expected one sample in the byte range, found {len(samples)}")
+        return samples[0]
+
+    def iter(self, path: Path) -> Iterator[Sample]:
+        with open(path, "rb") as f:
+            yield from iter_tar_groups(path, _tar_members(f, path))
+
+
+class ArrowFormat(ShardFormat):
+    """One Arrow IPC stream written at commit; the sidecar offset is the row index."""
+
+    name, suffix = "arrow", ".arrow"
+
+    def layout(self, sample: Sample) -> tuple[str, ...]:
+        return (sample.task, *(img.role for img in sample.images))
+
+    def add(
+        self, file: io.BufferedWriter, sample: Sample, buffered: list[Sample]
+    ) -> tuple[int, int]:
+        buffered.append(sample)
+        return len(buffered) - 1, sum(len(d) for _, d in member_names(sample))
+
+    def finish(self, file: io.BufferedWriter, buffered: list[Sample]) -> None:
+        _write_arrow(file, buffered)
+
+    def read(self, path: Path, offset: int, size: int) -> Sample:
+        """Memory-mapped: only the row at index `offset` is touched."""
+        table = read_arrow_table(path)
+        if not 0 <= offset < table.num_rows:
+            raise ShardError(f"{path}: row {offset} out of range ({table.num_rows} rows)")
+        return _arrow_row_sample(path, table.slice(offset, 1).to_pylist()[0])
+
+    def iter(self, path: Path) -> Iterator[Sample]:
+        table = read_arrow_table(path)
+        for batch in table.to_batches(max_chunksize=64):
+            for row in batch.to_pylist():
+                yield _arrow_row_sample(path, row)
+
+
+WEBDATASET = WebDatasetFormat()
+FORMATS: dict[str, ShardFormat] = {f.name: f for f in (WEBDATASET, ArrowFormat())}
+SHARD_FORMATS = tuple(FORMATS)
+DEFAULT_FORMAT = WEBDATASET.name
+
+
+def get_format(name: str) -> ShardFormat:
+    """The format registered under `name` (ValueError naming the known ones otherwise)."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown shard format {name!r} ({SHARD_FORMATS})") from None
+
+
+@dataclass
+class ShardWriter:
+    """Writes one shard under temporary names; `commit()` renames it into place.
+
+    With `durable`, the data file is fsync'ed before it is renamed, so a done marker also
+    survives a power loss; without it a killed process still never leaves a partial shard
+    marked done (the page cache outlives the process), and `corpus validate` checks every
+    image's sha256 after a machine crash. fsync makes ingest disk-bound (bench/ingest.py).
+    """
+
+    directory: Path
+    name: str
+    shard_format: str = DEFAULT_FORMAT
+    durable: bool = False
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    nbytes: int = 0
+
+    def __post_init__(self) -> None:
+        self.format = get_format(self.shard_format)
+        self.data_path = self.directory / f"{self.name}{self.format.suffix}"
+        # A private temporary name: two writers of one shard (say, a stale worker and a
+        # resumed run) can never write into the same file.
+        self._tmp = temporary_name(self.data_path)
+        self._file = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit()
+        self._buffered: list[Sample] = []
+
+    def add(self, sample: Sample) -> None:
+        offset, size = self.format.add(self._file, sample, self._buffered)
+        self.nbytes += size
+        self.rows.append(sidecar_row(sample, self.name, offset, size))
+
+    def commit(self) -> None:
+        """Finish the data file and sidecar, rename both into place, then write the marker."""
+        self.format.finish(self._file, self._buffered)
+        self._file.flush()
+        if self.durable:
+            os.fsync(self._file.fileno())
+        self._file.close()
+        sidecar = self.directory / f"{self.name}.parquet"
+        sidecar_tmp = temporary_name(sidecar)
+        pq.write_table(pa.Table.from_pylist(self.rows, schema=SIDECAR_SCHEMA), sidecar_tmp)
+        os.replace(self._tmp, self.data_path)
+        os.replace(sidecar_tmp, sidecar)
+        done = self.directory / f"{self.name}.done"
+        done.write_text(json.dumps({"samples": len(self.rows), "bytes": self.nbytes}) + "\n")
+
+
+class ShardRouter:
+    """Routes samples to one open shard per layout, starting a new part past the size cap."""
+
+    def __init__(
+        self,
+        shards_dir: Path,
+        prefix: str,
+        shard_format: str,
+        max_bytes: int,
+        durable: bool = False,
+    ):
+        self.shards_dir, self.prefix = shards_dir, prefix
+        self.shard_format, self.max_bytes, self.durable = shard_format, max_bytes, durable
+        self.format = get_format(shard_format)
+        self.open: dict[tuple[str, ...], ShardWriter] = {}
+        self.names: list[str] = []
+
+    def add(self, sample: Sample) -> None:
+        key = self.format.layout(sample)
+        writer = self.open.get(key)
+        if writer is None:
+            name = f"{self.prefix}-{len(self.names):03d}"
+            writer = ShardWriter(self.shards_dir, name, self.shard_format, self.durable)
+            self.open[key] = writer
+            self.names.append(name)
+        writer.add(sample)
+        if writer.nbytes >= self.max_bytes:
+            writer.commit()
+            del self.open[key]
+
+    def commit_all(self) -> list[str]:
+        for writer in self.open.values():
+            writer.commit()
+        self.open.clear()
+        return self.names
+
+
+def format_of(path: Path) -> ShardFormat:
+    """The format of a shard data file, from its suffix."""
+    for fmt in FORMATS.values():
+        if path.suffix == fmt.suffix:
+            return fmt
+    raise ShardError(f"{path}: not a shard data file ({[f.suffix for f in FORMATS.values()]})")
 
 
 def data_path(shards_dir: Path, name: str) -> Path:
     """The data file of a complete shard, whichever format it is in."""
-    for suffix in DATA_SUFFIX.values():
-        p = shards_dir / f"{name}{suffix}"
+    for fmt in FORMATS.values():
+        p = shards_dir / f"{name}{fmt.suffix}"
         if p.exists():
             return p
     raise ShardError(f"{shards_dir}/{name}: shard data file missing")
 
 
 def iter_shard(path: Path) -> Iterator[Sample]:
-    return iter_tar(path) if path.suffix == ".tar" else iter_arrow(path)
+    """Every sample of a shard data file, in order."""
+    return format_of(path).iter(path)
 
 
 def read_sample(path: Path, offset: int, size: int) -> Sample:
     """One sample from a shard data file by its sidecar offset and size."""
-    if path.suffix == ".tar":
-        return read_tar_range(path, offset, size)
-    return read_arrow_row(path, offset)
+    return format_of(path).read(path, offset, size)
 
 
 def complete_shards(shards_dir: Path) -> list[str]:

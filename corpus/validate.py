@@ -18,13 +18,11 @@ import pyarrow.parquet as pq
 from corpus.dataset import DATASET_JSON, MANIFEST
 from corpus.schema import SchemaError, validate_sample
 from corpus.shards import (
-    DATA_SUFFIX,
+    FORMATS,
     ShardError,
     complete_shards,
     data_path,
-    iter_shard,
-    layout,
-    read_tar_range,
+    format_of,
     sidecar_row,
 )
 
@@ -63,7 +61,7 @@ def _problems(root: Path) -> Iterator[str]:
 
 def _marker_problems(shards_dir: Path) -> Iterator[str]:
     done = set(complete_shards(shards_dir))
-    data = {p.stem for s in DATA_SUFFIX.values() for p in shards_dir.glob(f"[!.]*{s}")}
+    data = {p.stem for f in FORMATS.values() for p in shards_dir.glob(f"[!.]*{f.suffix}")}
     for name in sorted(data - done):
         yield f"shard {name}: data file without a .done marker (incomplete shard)"
     for name in sorted(done):
@@ -79,10 +77,10 @@ def _shard_problems(shards_dir: Path, name: str, seen: dict[str, str]) -> Iterat
     except (ShardError, OSError, ValueError) as e:
         yield f"shard {name}: {e}"
         return
-    count, first_layout = 0, None
+    count, first_layout, fmt = 0, None, format_of(path)
     try:
-        for sample in iter_shard(path):
-            first_layout = first_layout or layout(sample, _format(path))
+        for sample in fmt.iter(path):
+            first_layout = first_layout or fmt.layout(sample)
             yield from _sample_problems(name, sample, rows, count, first_layout, path, seen)
             count += 1
     except ShardError as e:
@@ -90,10 +88,6 @@ def _shard_problems(shards_dir: Path, name: str, seen: dict[str, str]) -> Iterat
         return
     if count != len(rows) or marker.get("samples", count) != count:
         yield f"shard {name}: {count} samples, sidecar {len(rows)} rows, marker {marker}"
-
-
-def _format(path: Path) -> str:
-    return "webdataset" if path.suffix == ".tar" else "arrow"
 
 
 def _sample_problems(name, sample, rows, index, first_layout, path, seen) -> Iterator[str]:
@@ -108,8 +102,9 @@ def _sample_problems(name, sample, rows, index, first_layout, path, seen) -> Ite
     if key in seen:
         yield f"shard {name}: key {key} duplicated (also in shard {seen[key]})"
     seen[key] = name
-    if layout(sample, _format(path)) != first_layout:
-        got = layout(sample, _format(path))
+    fmt = format_of(path)
+    if fmt.layout(sample) != first_layout:
+        got = fmt.layout(sample)
         yield f"shard {name}: key {key}: member set {got} differs from the shard's {first_layout}"
     if index >= len(rows):
         yield f"shard {name}: key {key}: no sidecar row"
@@ -120,13 +115,12 @@ def _sample_problems(name, sample, rows, index, first_layout, path, seen) -> Ite
         if row[col] != expected[col]:
             got, want = row[col], expected[col]
             yield f"shard {name}: key {key}: sidecar {col}={got!r}, shard has {want!r}"
-    if _format(path) == "webdataset":
-        yield from _offset_problems(name, key, path, row)
+    yield from _offset_problems(name, key, path, row)
 
 
 def _offset_problems(name: str, key: str, path: Path, row: dict) -> Iterator[str]:
     try:
-        if read_tar_range(path, row["offset"], row["size"]).id != key:
+        if format_of(path).read(path, row["offset"], row["size"]).id != key:
             yield f"shard {name}: key {key}: offset {row['offset']} points at another sample"
     except ShardError as e:
         yield f"shard {name}: key {key}: offset/size do not frame the sample ({e})"

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from corpus.atomic import write_text_atomic
 from corpus.dataset import Dataset, lineage, write_dataset_json, write_manifest
-from corpus.shards import ShardRouter, complete_shards, data_path, iter_shard
+from corpus.shards import WEBDATASET, ShardRouter, complete_shards, data_path, iter_shard
 from filters.operator import get_operator
 from filters.recipe import Recipe
 from filters.tables import col
@@ -59,7 +59,7 @@ def materialize_shard(task: MaterializeTask) -> dict[str, Any]:
     ops = {s.name: s.build() for s in task.recipe.steps}
     tmp = work.tmp / f"m-{task.shard}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
-    router = ShardRouter(tmp, task.shard, "webdataset", SHARD_BYTES)
+    router = ShardRouter(tmp, task.shard, WEBDATASET.name, SHARD_BYTES)
     for sample in _candidates(task, work):
         record = task.keep.get(sample.id)
         if record is None:
@@ -70,7 +70,7 @@ def materialize_shard(task: MaterializeTask) -> dict[str, Any]:
         router.add(sample)
     shards_dir = Path(task.out) / "shards"
     for name in router.commit_all():
-        for suffix in (".tar", ".parquet", ".done"):
+        for suffix in (WEBDATASET.suffix, ".parquet", ".done"):
             os.replace(tmp / f"{name}{suffix}", shards_dir / f"{name}{suffix}")
     shutil.rmtree(tmp)
     marker.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from corpus.schema import Sample
-from corpus.shards import ShardRouter, complete_shards, data_path, iter_shard
+from corpus.shards import WEBDATASET, ShardRouter, complete_shards, data_path, iter_shard
 from filters.operator import ERROR_KEY, Operator
 from filters.recipe import Recipe
 from filters.stats import RunStats
@@ -182,10 +182,10 @@ def _write_derived(work: WorkDir, prefix: str, samples: list[Sample]) -> None:
         return
     tmp = work.tmp / f"{prefix}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
-    router = ShardRouter(tmp, prefix, "webdataset", DERIVED_SHARD_BYTES)
+    router = ShardRouter(tmp, prefix, WEBDATASET.name, DERIVED_SHARD_BYTES)
     for sample in samples:
         router.add(sample)
     for name in router.commit_all():
-        for suffix in (".tar", ".parquet", ".done"):  # the done marker last
+        for suffix in (WEBDATASET.suffix, ".parquet", ".done"):  # the done marker last
             os.replace(tmp / f"{name}{suffix}", work.derived_shards / f"{name}{suffix}")
     shutil.rmtree(tmp)

@@ -42,6 +42,7 @@ from corpus.ingest.chunks import (
 )
 from corpus.runs import same_run
 from corpus.schema import source_name
+from corpus.shards import DEFAULT_FORMAT
 
 WORK_DIR = ".ingest"
 # Version of what a chunk writes (shards, sidecar and rejects columns): a resume only reuses
@@ -71,7 +72,7 @@ class SourceSpec:
 @dataclass(frozen=True)
 class IngestConfig:
     out: Path
-    shard_format: str = "webdataset"
+    shard_format: str = DEFAULT_FORMAT
     shard_samples: int = 5000  # input records per chunk, i.e. per unit of work
     shard_bytes: int = 1_000_000_000  # a shard part closes past this size
     workers: int = 1  # local worker processes when no scheduler is given
