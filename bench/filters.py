@@ -43,6 +43,7 @@ from transformers import (
 from corpus import Dataset
 from corpus.ingest import IngestConfig, SourceSpec, ingest
 from corpus.schema import Image, Sample
+from filters.executor import dask_client, map_tasks
 from filters.imageio import decode_rgb
 from filters.operator import Operator
 from filters.operators.aesthetic import Aesthetic, AestheticParams
@@ -52,7 +53,6 @@ from filters.operators.resolution import Resolution
 from filters.operators.vlm_score import MAX_TOKENS, TEMPLATES, VLMScore, VLMScoreParams
 from filters.pipeline import ShardTask, run_shard_stage
 from filters.recipe import parse_recipe
-from filters.runner import dask_client, map_tasks
 from filters.workdir import WorkDir
 from tests.tiny_llava import save_character_llava
 

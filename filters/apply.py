@@ -12,10 +12,10 @@ from pathlib import Path
 import polars as pl
 
 from corpus.dataset import Dataset
+from filters.executor import dask_client
 from filters.finalize import STATS_FILE, decide_all, write_outputs
-from filters.materialize import clear_materialized
+from filters.materialize import clear_materialized, materialize
 from filters.recipe import parse_recipe, with_overrides
-from filters.runner import RunConfig, dask_client
 from filters.stats import RunStats
 from filters.workdir import WorkDir
 
@@ -34,12 +34,12 @@ def apply(out: Path, sets: list[str], scheduler: str | None = None, workers: int
     rows = pl.read_parquet(out / STATS_FILE).to_dicts()
     rows, funnel = decide_all(recipe, rows, check=False)
     dataset, tasks = Dataset.open(run["input"]), task_counters(out)
-    if not run.get("materialize"):
-        return write_outputs(recipe, dataset, out, rows, funnel, tasks)
-    cfg = RunConfig(recipe, dataset.root, out, scheduler, workers, materialize=True, progress=False)
-    clear_materialized(out)
-    with dask_client(scheduler, workers) as client:
-        return write_outputs(recipe, dataset, out, rows, funnel, tasks, cfg, client)
+    manifest = None
+    if run.get("materialize"):
+        clear_materialized(out)
+        with dask_client(scheduler, workers) as client:
+            manifest = materialize(client, recipe, dataset, out, rows, progress=False)
+    return write_outputs(recipe, dataset, out, rows, funnel, tasks, manifest)
 
 
 def task_counters(out: Path) -> RunStats:

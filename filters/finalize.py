@@ -4,6 +4,9 @@ The curated manifest (OUT/manifest.parquet) has the input manifest's columns plu
 absolute dataset directory to read each sample from by offset: the input dataset, or OUT/derived
 for samples an operator made. With --materialize, kept samples are written as new shards in OUT
 (stats and verdicts in each sample's JSON), and the manifest points there.
+
+Tables and files only: nothing here schedules tasks. The runner (and `filters apply`)
+materialize first when asked and pass the materialized manifest in.
 """
 
 from __future__ import annotations
@@ -80,25 +83,23 @@ def decide_all(recipe: Recipe, rows: list[dict[str, Any]], check: bool) -> tuple
     return decided.rows, decided.stats
 
 
-def finalize(cfg, dataset: Dataset, work: WorkDir, shards: list[str], tasks: RunStats, client):
-    """Decide, then write stats, manifest, rejects and the report; returns the report."""
-    rows = load_rows(work, shards, len(cfg.recipe.stages()) - 1)
-    rows, funnel = decide_all(cfg.recipe, rows, check=True)
-    return write_outputs(cfg.recipe, dataset, cfg.out, rows, funnel, tasks, cfg, client)
+def write_outputs(
+    recipe: Recipe, dataset: Dataset, out: Path, rows: list[dict[str, Any]], funnel: RunStats,
+    tasks: RunStats, manifest: pa.Table | None = None,
+) -> dict:  # fmt: skip
+    """Write stats, manifest, rejects and the report; returns the report.
 
-
-def write_outputs(recipe, dataset, out: Path, rows, funnel, tasks, cfg=None, client=None) -> dict:
+    `manifest` is the materialized shards' manifest when there is one; else the curated manifest
+    points into the input dataset (and OUT/derived).
+    """
     out = Path(out)
     schema = full_schema(recipe)
     write_parquet_atomic(
         pa.Table.from_pylist(_project(rows, schema), schema=schema), out / STATS_FILE
     )
     derived = _finish_derived(WorkDir(out))
-    manifest = _curated(rows, dataset, derived)
-    if cfg is not None and cfg.materialize:
-        from filters.materialize import materialize
-
-        manifest = materialize(cfg, dataset, rows, client)
+    if manifest is None:
+        manifest = _curated(rows, dataset, derived)
     write_parquet_atomic(manifest, out / "manifest.parquet")
     write_parquet_atomic(_rejects(rows, dataset, derived), out / "rejects.parquet")
     timing = {name: (s.time_s, s.measured) for name, s in tasks.steps.items()}

@@ -21,6 +21,7 @@ import pyarrow as pa
 from corpus.atomic import write_text_atomic
 from corpus.dataset import Dataset, lineage, write_dataset_json, write_manifest
 from corpus.shards import WEBDATASET, ShardRouter, complete_shards, data_path, iter_shard
+from filters.executor import map_tasks
 from filters.operator import get_operator
 from filters.recipe import Recipe
 from filters.tables import col
@@ -92,22 +93,22 @@ def _candidates(task: MaterializeTask, work: WorkDir):
             yield from iter_shard(data_path(work.derived_shards, name))
 
 
-def materialize(cfg, dataset: Dataset, rows: list[dict[str, Any]], client) -> pa.Table:
-    """Write the kept samples of every shard; return OUT's manifest (with `dataset`)."""
-    from filters.runner import map_tasks
-
+def materialize(
+    client, recipe: Recipe, dataset: Dataset, out: Path, rows: list[dict[str, Any]], progress: bool
+) -> pa.Table:
+    """Write the kept samples of every shard on dask; return OUT's manifest (with `dataset`)."""
     keep: dict[str, dict[str, dict]] = defaultdict(dict)
     for r in rows:
         if r["kept"]:
-            keep[r["shard"]][r["id"]] = sample_record(cfg.recipe, r)
-    out = Path(cfg.out)
+            keep[r["shard"]][r["id"]] = sample_record(recipe, r)
+    out = Path(out)
     (out / "shards").mkdir(exist_ok=True)
     tasks = [
-        MaterializeTask(cfg.recipe, str(dataset.root), str(out), shard, keep.get(shard, {}))
+        MaterializeTask(recipe, str(dataset.root), str(out), shard, keep.get(shard, {}))
         for shard in dataset.shards()
     ]
-    map_tasks(client, tasks, "materialize", cfg.progress, fn=materialize_shard)
+    map_tasks(client, tasks, "materialize", progress, fn=materialize_shard)
     manifest = write_manifest(out)
-    write_dataset_json(out, manifest, lineage("filters run --materialize", recipe=cfg.recipe.name))
+    write_dataset_json(out, manifest, lineage("filters run --materialize", recipe=recipe.name))
     frame = pl.from_arrow(manifest).with_columns(pl.lit(str(out.resolve())).alias("dataset"))
     return frame.to_arrow()

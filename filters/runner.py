@@ -4,7 +4,8 @@ A LocalCluster of single-threaded worker processes by default, or any scheduler 
 `tcp://HOST:PORT`. Stages are separated by dataset-level steps (dedup): after a stage's tasks,
 the driver replays the decisions so far (cheap: stats only) and records who is still in; the
 next stage's tasks read that. Finished tasks are skipped on restart, so a killed run resumes to
-the output an uninterrupted run gives. The runner only maps tasks and sums their counters.
+the output an uninterrupted run gives. `run` is the one orchestrator: tasks go through
+`filters.executor`, decisions and outputs come from `filters.finalize`, which schedules nothing.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-from tqdm import tqdm
 
-from corpus.cluster import TASK_RETRIES, dask_client
 from corpus.dataset import Dataset, code_version
 from filters.decide import replay
-from filters.finalize import finalize, load_rows
-from filters.pipeline import ShardTask, run_shard_stage
+from filters.executor import dask_client, map_tasks
+from filters.finalize import decide_all, load_rows, write_outputs
+from filters.materialize import materialize
+from filters.pipeline import ShardTask
 from filters.recipe import Recipe
 from filters.stats import RunStats
 from filters.tables import write_table_atomic
@@ -42,7 +43,11 @@ class RunConfig:
 
 
 def run(cfg: RunConfig) -> dict:
-    """Run the recipe over the dataset into `cfg.out`; returns the report (also on disk)."""
+    """Run the recipe over the dataset into `cfg.out`; returns the report (also on disk).
+
+    Stages of shard tasks, then every sample's row, the decisions, (kept samples written as
+    shards,) and the outputs.
+    """
     dataset = Dataset.open(cfg.input)
     shards = dataset.shards()
     stages = cfg.recipe.stages()
@@ -59,7 +64,12 @@ def run(cfg: RunConfig) -> dict:
             task_stats += map_tasks(client, tasks, f"stage {k + 1}/{len(stages)}", cfg.progress)
             if k < len(stages) - 1:
                 record_alive(cfg.recipe, work, shards, k)
-        return finalize(cfg, dataset, work, shards, task_stats, client)
+        rows = load_rows(work, shards, len(stages) - 1)
+        rows, funnel = decide_all(cfg.recipe, rows, check=True)
+        manifest = None
+        if cfg.materialize:
+            manifest = materialize(client, cfg.recipe, dataset, cfg.out, rows, cfg.progress)
+    return write_outputs(cfg.recipe, dataset, cfg.out, rows, funnel, task_stats, manifest)
 
 
 def _run_identity(cfg: RunConfig) -> dict:
@@ -69,33 +79,6 @@ def _run_identity(cfg: RunConfig) -> dict:
         "measure_all": cfg.measure_all,
         "materialize": cfg.materialize,
     }
-
-
-def map_tasks(client, tasks: list, desc: str, progress: bool, fn=run_shard_stage) -> RunStats:
-    """Submit every task not yet done, wait for all, and sum the counters."""
-    from dask.distributed import as_completed
-
-    total = RunStats()
-    todo = []
-    for t in tasks:
-        work = WorkDir(Path(t.out))
-        if isinstance(t, ShardTask) and work.task_done(t.stage, t.shard):
-            total += RunStats.from_dict(work.counters(t.stage, t.shard))
-        else:
-            todo.append(t)
-    keys = [f"filters-{_task_name(t)}-{t.recipe.digest()[:12]}" for t in todo]
-    futures = client.map(fn, todo, key=keys, retries=TASK_RETRIES, pure=False)
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="shard",
-               disable=not progress)  # fmt: skip
-    for future in as_completed(futures):
-        total += RunStats.from_dict(future.result())
-        bar.update()
-    bar.close()
-    return total
-
-
-def _task_name(task) -> str:
-    return f"s{getattr(task, 'stage', 'm')}-{task.shard}"
 
 
 def record_alive(recipe: Recipe, work: WorkDir, shards: list[str], stage: int) -> None:
