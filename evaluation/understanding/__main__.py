@@ -90,10 +90,8 @@ def build_parser(prog: str = "python -m evaluation.understanding") -> argparse.A
 
 
 def data_file(suite: Suite, folder: Path) -> tuple[Path, dict[str, Any]]:
-    """The suite's TSV in ``folder`` and its identity (MD5, whether it matches VLMEvalKit's); a
-    Hugging Face dataset folder with VLMEvalKit's columns is the suite's data itself."""
-    if is_hf_dataset(folder):
-        return folder, data_identity(folder)
+    """The suite's TSV in ``folder`` and its identity (MD5, whether it matches VLMEvalKit's);
+    failing that, a Hugging Face dataset folder with VLMEvalKit's columns is the suite's data."""
     for name, expected in (*suite.md5.items(), (suite.name, "")):
         path = folder / f"{name}.tsv"
         if path.is_file():
@@ -106,6 +104,8 @@ def data_file(suite: Suite, folder: Path) -> tuple[Path, dict[str, Any]]:
                 "md5": digest,
                 "md5_matches": digest == expected if known else None,
             }
+    if is_hf_dataset(folder):
+        return folder, data_identity(folder)
     names = ", ".join(f"{n}.tsv" for n in (*suite.md5, suite.name))
     raise BadInput(folder, suite.name, f"no data file (looked for {names})")
 
